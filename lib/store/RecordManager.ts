@@ -1,0 +1,153 @@
+/**
+ * The store port: what the application needs from a database, and nothing
+ * more. Each dialect (`store/sqlite`, `store/postgres`, `store/mysql`) returns
+ * a `RecordManager`; only `store/connect.ts` knows which.
+ *
+ * @since 0.1.0
+ */
+import type { TaskEither } from 'fp-ts/TaskEither'
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely'
+import type { StoreError } from '../errors/EventfoldError.js'
+import type { EventRow } from './schema.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A stored event, the seed's "sequenced item": who it belongs to, at which
+ * version, of which type, and its serialised state.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface StoredEvent {
+  readonly originatorId: string
+  readonly originatorVersion: number
+  readonly topic: string
+  /** Bytes of JSON, or of compressed and encrypted JSON. */
+  readonly state: Uint8Array
+}
+
+/**
+ * Where a reader of the notification log stands. Opaque: each store encodes
+ * its own cursor in it (a notification id on SQLite and MySQL, a
+ * `transaction id/notification id` pair on PostgreSQL). Safe to persist.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type Position = string
+
+/**
+ * The position before the first notification.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export const START: Position = ''
+
+/**
+ * A stored event as one entry of the application's log.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Notification extends StoredEvent {
+  /** The notification id: unique, and starting at 1. */
+  readonly id: number
+  /** The position just after this notification. */
+  readonly position: Position
+}
+
+/**
+ * Filters for {@link RecordManager.listItems}, as in the seed's `list_items`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ListItemsOptions {
+  /** Only versions strictly greater than this. */
+  readonly gt?: number
+  /** Only versions at most this. */
+  readonly lte?: number
+  /** Newest first. */
+  readonly desc?: boolean
+  /** At most this many. */
+  readonly limit?: number
+}
+
+/**
+ * A Kysely transaction the caller already holds. The events are written inside
+ * it, so they commit or roll back with the caller's own writes.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CallerTransaction = Transaction<any> // driver boundary: the caller's schema type is theirs, not ours
+
+/**
+ * The Kysely database type of the records table, keyed by its configured name.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RecordsDatabase = Record<string, EventRow>
+
+/**
+ * The dialects eventfold stores to.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type DialectName = 'sqlite' | 'postgres' | 'mysql'
+
+/**
+ * Reads and writes stored events. Every method returns a `TaskEither` that
+ * never rejects: driver exceptions are classified once, here, into
+ * {@link StoreError}s.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RecordManager {
+  readonly dialect: DialectName
+  /** The records table, qualified with its schema where there is one. */
+  readonly tableName: string
+  /** The Kysely instance the records live behind. */
+  readonly db: Kysely<RecordsDatabase>
+  /**
+   * Writes all the items or none, in one transaction (or inside `transaction`
+   * when given). A version that exists already gives `ConcurrencyError`.
+   */
+  readonly insertItems: (
+    items: ReadonlyArray<StoredEvent>,
+    transaction?: CallerTransaction
+  ) => TaskEither<StoreError, void>
+  /** The items of one originator, in version order unless `desc`. */
+  readonly listItems: (
+    originatorId: string,
+    options?: ListItemsOptions
+  ) => TaskEither<StoreError, ReadonlyArray<StoredEvent>>
+  /**
+   * The next `limit` notifications after `position`, in log order. Never
+   * returns a notification that a later call could place before one already
+   * returned, so a reader that follows positions never skips one.
+   */
+  readonly selectNotifications: (
+    position: Position,
+    limit: number
+  ) => TaskEither<StoreError, ReadonlyArray<Notification>>
+  /** The settled notifications whose ids lie in `[start, end]`, by id. */
+  readonly selectNotificationRange: (
+    start: number,
+    end: number
+  ) => TaskEither<StoreError, ReadonlyArray<Notification>>
+  /** The highest notification id, or 0 for an empty log. */
+  readonly maxNotificationId: () => TaskEither<StoreError, number>
+  /** A Kysely query over the records table: the seed's `orm_query()`. */
+  readonly query: () => SelectQueryBuilder<RecordsDatabase, string, object>
+  /** Releases what this record manager opened; a connection passed in stays open. */
+  readonly close: () => Promise<void>
+}
