@@ -1,0 +1,83 @@
+/**
+ * Maps domain events to stored events and back, through the topic registry's
+ * codecs and the byte pipeline.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import type { AnyKind } from '../codec/AggregateKind.js'
+import type { TopicRegistry } from '../codec/TopicRegistry.js'
+import type { Transcoder } from '../codec/Transcoder.js'
+import { fromValidation } from '../codec/validation.js'
+import type { TypedEvent } from '../domain/Decider.js'
+import type { DomainEvent } from '../domain/DomainEvent.js'
+import { encodeError, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
+import type { StoredEvent } from '../store/RecordManager.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * Encodes and decodes events of the registered kinds.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface EventMapper {
+  readonly toStored: (
+    kind: AnyKind,
+    originatorId: string,
+    originatorVersion: number,
+    event: TypedEvent,
+    timestamp: Date
+  ) => E.Either<CodecError, StoredEvent>
+  readonly toDomain: (item: StoredEvent) => E.Either<CodecError, DomainEvent>
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): EventMapper => ({
+  toStored: (kind, originatorId, originatorVersion, event, timestamp) => {
+    const topic = kind.topicOf(event.type)
+    const entry = registry.topics.get(topic)
+    if (entry === undefined || entry.kind !== kind) return E.left(unknownTopic(topic))
+    const { type: _type, ...payload } = event
+    if (!entry.codec.is(payload)) {
+      // Re-validate only to say where the value is wrong.
+      const why = fromValidation(topic)(entry.codec.validate(payload, [{ key: '', type: entry.codec, actual: payload }]))
+      return E.left(
+        encodeError(topic, E.isLeft(why) ? `${why.left.path || 'payload'}: ${why.left.message}` : `the event does not fit ${entry.codec.name}`)
+      )
+    }
+    let data: unknown
+    try {
+      data = entry.codec.encode(payload)
+    } catch (e) {
+      return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
+    }
+    const state = transcoder.toBytes(topic, data, timestamp)
+    return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
+  },
+  toDomain: (item) => {
+    const entry = registry.topics.get(item.topic)
+    if (entry === undefined) return E.left(unknownTopic(item.topic))
+    const envelope = transcoder.fromBytes(item.topic, item.state)
+    if (E.isLeft(envelope)) return envelope
+    const payload = fromValidation(item.topic)(entry.codec.decode(envelope.right.data))
+    if (E.isLeft(payload)) return payload
+    return E.right({
+      originatorId: item.originatorId,
+      originatorVersion: item.originatorVersion,
+      timestamp: envelope.right.timestamp,
+      topic: item.topic,
+      payload: { ...(payload.right as object), type: entry.type }
+    })
+  }
+})

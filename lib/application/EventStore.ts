@@ -1,0 +1,71 @@
+/**
+ * The event store: stored events through the record manager, decoded into
+ * domain events through the event mapper.
+ *
+ * @since 0.1.0
+ */
+import * as A from 'fp-ts/ReadonlyArray'
+import * as E from 'fp-ts/Either'
+import * as TE from 'fp-ts/TaskEither'
+import { pipe } from 'fp-ts/function'
+import type { DomainEvent } from '../domain/DomainEvent.js'
+import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
+import type { CallerTransaction, ListItemsOptions, RecordManager, StoredEvent } from '../store/RecordManager.js'
+import type { EventMapper } from './EventMapper.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The application's event store.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface EventStore {
+  readonly recordManager: RecordManager
+  readonly mapper: EventMapper
+  /** The decoded events of one originator, oldest first unless `desc`. */
+  readonly listEvents: (
+    originatorId: string,
+    options?: ListItemsOptions
+  ) => TE.TaskEither<StoreError | CodecError | InvalidArgument, ReadonlyArray<DomainEvent>>
+  /** Writes stored events, all or none. */
+  readonly store: (
+    items: ReadonlyArray<StoredEvent>,
+    transaction?: CallerTransaction
+  ) => TE.TaskEither<StoreError, void>
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const eventStore = (recordManager: RecordManager, mapper: EventMapper): EventStore => ({
+  recordManager,
+  mapper,
+  listEvents: (originatorId, options) =>
+    typeof originatorId !== 'string' || originatorId.length === 0
+      ? TE.left(invalidArgument('the originator id must be a non-empty string'))
+      : pipe(
+          recordManager.listItems(originatorId, options),
+          TE.chainEitherKW((items) => decodeAll(mapper)(items))
+        ),
+  store: (items, transaction) => recordManager.insertItems(items, transaction)
+})
+
+/**
+ * Decodes stored events, stopping at the first failure.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const decodeAll =
+  (mapper: EventMapper) =>
+  (items: ReadonlyArray<StoredEvent>): E.Either<CodecError, ReadonlyArray<DomainEvent>> =>
+    pipe(items, A.traverse(E.Applicative)(mapper.toDomain))

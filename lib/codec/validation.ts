@@ -1,0 +1,50 @@
+/**
+ * Turns io-ts validation failures into eventfold's `DecodeError`, keeping the
+ * path of the first failure.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import type * as t from 'io-ts'
+import { decodeError, type DecodeError } from '../errors/EventfoldError.js'
+
+const show = (value: unknown): string => {
+  try {
+    const s = typeof value === 'bigint' ? `${value}n` : JSON.stringify(value)
+    if (s === undefined) return String(value)
+    return s.length > 60 ? s.slice(0, 60) + '…' : s
+  } catch {
+    return String(value)
+  }
+}
+
+/**
+ * The io-ts path of a validation error, such as `attributes.a`.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const pathOf = (error: t.ValidationError): string =>
+  error.context
+    .map((entry) => entry.key)
+    .filter((key) => key !== '')
+    .join('.')
+
+/**
+ * Maps an io-ts validation to an `Either` of `DecodeError` for a topic.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const fromValidation =
+  (topic: string) =>
+  <A>(validation: t.Validation<A>): E.Either<DecodeError, A> => {
+    if (E.isRight(validation)) return validation
+    const first = validation.left[0]
+    if (first === undefined) return E.left(decodeError(topic, '', 'invalid value'))
+    const last = first.context[first.context.length - 1]
+    const expected = last?.type.name ?? 'a valid value'
+    return E.left(
+      decodeError(topic, pathOf(first), first.message ?? `expected ${expected}, got ${show(first.value)}`)
+    )
+  }

@@ -1,0 +1,99 @@
+/**
+ * A decider: the pure heart of an aggregate. `decide` turns a command and the
+ * current state into new events (or a domain error); `evolve` folds one event
+ * into the state. Replaying an aggregate is a fold of `evolve`.
+ *
+ * @since 0.1.0
+ */
+import type { Either } from 'fp-ts/Either'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * An event of a decider: a plain value tagged with its `type`. The type, with
+ * the aggregate kind's name, makes the stored topic.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface TypedEvent {
+  readonly type: string
+}
+
+/**
+ * The seven elements of a decider (command, event, state, error,
+ * `initialState`, `decide`, `evolve`) plus `isTerminal`: a state no command
+ * can leave, which the repository treats as "not found" (a discarded
+ * aggregate).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Decider<C, E extends TypedEvent, S, Err = never> {
+  readonly initialState: S
+  readonly evolve: (state: S, event: E) => S
+  readonly decide: (command: C, state: S) => Either<Err, ReadonlyArray<E>>
+  readonly isTerminal: (state: S) => boolean
+}
+
+/**
+ * @category model
+ * @since 0.1.0
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDecider = Decider<any, any, any, any> // a variance escape for collections of deciders: each is used at its own types
+
+/**
+ * The command type of a decider.
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
+export type CommandOf<D> = D extends Decider<infer C, TypedEvent, unknown, unknown> ? C : never
+
+/**
+ * The event type of a decider.
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
+export type EventOf<D> = D extends Decider<never, infer E, unknown, unknown> ? E : never
+
+/**
+ * The state type of a decider.
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type StateOf<D> = D extends Decider<any, any, infer S, any> ? S : never // inference only
+
+/**
+ * The domain error type of a decider.
+ *
+ * @category type lambdas
+ * @since 0.1.0
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ErrorOf<D> = D extends Decider<any, any, any, infer Err> ? Err : never // inference only
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/**
+ * Folds events into a state, from the decider's initial state unless another
+ * is given.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const fold =
+  <C, E extends TypedEvent, S, Err>(decider: Decider<C, E, S, Err>) =>
+  (events: ReadonlyArray<E>, from: S = decider.initialState): S => {
+    let state = from
+    for (const event of events) state = decider.evolve(state, event)
+    return state
+  }

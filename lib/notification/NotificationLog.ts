@@ -1,0 +1,155 @@
+/**
+ * The notification log: every stored event of the application as one
+ * sequence, in an order no reader can see change. Readers follow it by
+ * position; sections (`"1,10"`) page through it by notification id.
+ *
+ * @since 0.1.0
+ */
+import * as A from 'fp-ts/ReadonlyArray'
+import * as E from 'fp-ts/Either'
+import * as TE from 'fp-ts/TaskEither'
+import { pipe } from 'fp-ts/function'
+import type { DomainEvent } from '../domain/DomainEvent.js'
+import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
+import type { Notification, Position, RecordManager, StoredEvent } from '../store/RecordManager.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A decoded event with its place in the log.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface LoggedEvent extends DomainEvent {
+  /** The notification id. */
+  readonly id: number
+  /** The position just after this event: where a reader resumes. */
+  readonly position: Position
+}
+
+/**
+ * A page of the log by notification id, with links to its neighbours.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Section {
+  /** `"start,end"`, both inclusive. */
+  readonly id: string
+  readonly items: ReadonlyArray<LoggedEvent>
+  readonly previousId: string | undefined
+  readonly nextId: string | undefined
+}
+
+/**
+ * What reading the log can fail with.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type LogError = StoreError | CodecError | InvalidArgument
+
+/**
+ * A page read from a position.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Page {
+  readonly items: ReadonlyArray<LoggedEvent>
+  /** Where the next read starts: after the last item, or where it started if none. */
+  readonly position: Position
+}
+
+/**
+ * The application's notification log.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface NotificationLog {
+  readonly sectionSize: number
+  /** At most `limit` events after `position`. */
+  readonly readFrom: (position: Position, limit: number) => TE.TaskEither<LogError, Page>
+  /** A section by id, such as `"1,10"`. */
+  readonly section: (sectionId: string) => TE.TaskEither<LogError, Section>
+  /** The highest notification id, 0 when empty. */
+  readonly maxId: () => TE.TaskEither<StoreError, number>
+}
+
+/**
+ * Options of the notification log.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface NotificationLogOptions {
+  /** Notifications per section; 10 by default. */
+  readonly sectionSize?: number
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
+const MAX_PAGE = 10_000
+
+/**
+ * Builds the log over a record manager, decoding with the application's event
+ * mapper.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const notificationLog = (
+  recordManager: RecordManager,
+  decode: (item: StoredEvent) => E.Either<CodecError, DomainEvent>,
+  options: NotificationLogOptions = {}
+): NotificationLog => {
+  const sectionSize = options.sectionSize ?? 10
+  const toLogged = (n: Notification): E.Either<CodecError, LoggedEvent> =>
+    pipe(
+      decode(n),
+      E.map((event) => ({ ...event, id: n.id, position: n.position }))
+    )
+  const decodeAll = (ns: ReadonlyArray<Notification>) => pipe(ns, A.traverse(E.Applicative)(toLogged))
+
+  return {
+    sectionSize,
+    maxId: () => recordManager.maxNotificationId(),
+    readFrom: (position, limit) => {
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+        return TE.left(invalidArgument(`limit must be an integer from 1 to ${MAX_PAGE}, not ${limit}`))
+      }
+      return pipe(
+        recordManager.selectNotifications(position, limit),
+        TE.chainEitherKW(decodeAll),
+        TE.map((items) => ({ items, position: items[items.length - 1]?.position ?? position }))
+      )
+    },
+    section: (sectionId) => {
+      const match = SECTION_ID.exec(sectionId)
+      const start = Number(match?.[1])
+      const end = Number(match?.[2])
+      if (match === null || start < 1 || end < start || end - start >= MAX_PAGE) {
+        return TE.left(invalidArgument(`section id must be "start,end" with 1 <= start <= end, not ${JSON.stringify(sectionId)}`))
+      }
+      const size = end - start + 1
+      return pipe(
+        TE.Do,
+        TE.apS('items', pipe(recordManager.selectNotificationRange(start, end), TE.chainEitherKW(decodeAll))),
+        TE.apSW('max', recordManager.maxNotificationId()),
+        TE.map(({ items, max }) => ({
+          id: sectionId,
+          items,
+          previousId: start > 1 ? `${Math.max(1, start - size)},${start - 1}` : undefined,
+          nextId: max > end ? `${end + 1},${end + size}` : undefined
+        }))
+      )
+    }
+  }
+}

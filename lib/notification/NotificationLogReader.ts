@@ -1,0 +1,88 @@
+/**
+ * A reader that follows the notification log and keeps its position: each
+ * `read()` returns only what was logged since the last one.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import type * as TE from 'fp-ts/TaskEither'
+import { START, type Position } from '../store/RecordManager.js'
+import type { LogError, LoggedEvent, NotificationLog } from './NotificationLog.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A stateful follower of the log. Its one piece of state is its position,
+ * which moves only when a read succeeds.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface NotificationLogReader {
+  /** Where the next read starts. Persist it to resume after a restart. */
+  readonly position: () => Position
+  /** Moves to a position, such as one persisted earlier. */
+  readonly seek: (position: Position) => void
+  /** Everything new since the last read, or at most `limit` of it. */
+  readonly read: (options?: { readonly limit?: number }) => TE.TaskEither<LogError, ReadonlyArray<LoggedEvent>>
+}
+
+/**
+ * Options of a reader.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ReaderOptions {
+  /** Where to start; the beginning of the log by default. */
+  readonly position?: Position
+  /** How many notifications one query fetches; 1000 by default. */
+  readonly pageSize?: number
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * A reader of the given log.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const notificationLogReader = (log: NotificationLog, options: ReaderOptions = {}): NotificationLogReader => {
+  let position = options.position ?? START
+  const pageSize = options.pageSize ?? 1000
+  // Reads are chained so that two overlapping read() calls cannot both start
+  // from the same position and return the same events twice.
+  let queue: Promise<unknown> = Promise.resolve()
+
+  const readAll = async (limit: number): Promise<E.Either<LogError, ReadonlyArray<LoggedEvent>>> => {
+    const out: Array<LoggedEvent> = []
+    let at = position
+    for (;;) {
+      const want = Math.min(pageSize, limit - out.length)
+      const page = await log.readFrom(at, want)()
+      if (E.isLeft(page)) return page
+      out.push(...page.right.items)
+      at = page.right.position
+      if (page.right.items.length < want || out.length >= limit) break
+    }
+    position = at
+    return E.right(out)
+  }
+
+  return {
+    position: () => position,
+    seek: (to) => {
+      position = to
+    },
+    read: (options = {}) => () => {
+      const run = queue.then(() => readAll(options.limit ?? Number.MAX_SAFE_INTEGER))
+      queue = run.catch(() => undefined)
+      return run
+    }
+  }
+}
