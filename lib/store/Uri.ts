@@ -100,6 +100,8 @@ const checked = (dialect: 'postgres' | 'mysql', url: string): E.Either<InvalidCo
   try {
     const parsed = new URL(url)
     if (parsed.hostname === '') return E.left(invalidConfig(`malformed ${dialect} connection string: no host`))
+    // Percent-escapes the drivers would choke on later, such as %zz.
+    for (const part of [parsed.username, parsed.password, parsed.hostname, parsed.pathname]) decodeURIComponent(part)
     return E.right({ dialect, url })
   } catch {
     return E.left(invalidConfig(`malformed ${dialect} connection string`))

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createApplication, type Application } from '../../lib/index.js'
+import { guard } from '../support/hooks.js'
+import { Counter } from '../support/kinds.js'
+import { expectRight } from '../store/conformance.js'
+
+const open = async (n: number, sectionSize = 10): Promise<Application> => {
+  const app = await expectRight(createApplication({ persist: [Counter], sectionSize, env: {} }))
+  for (let i = 0; i < n; i++) await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
+  return app
+}
+
+const reader = suite<{ app: Application }>('NotificationLogReader')
+
+reader.before.each(guard('an application with 3 events', async (ctx) => {
+  ctx.app = await open(3)
+}))
+reader.after.each(guard('close it', (ctx) => ctx.app.close()))
+
+reader('each read returns only what is new', async ({ app }) => {
+  const r = app.reader()
+  assert.equal((await expectRight(r.read())).map((n) => n.id), [1, 2, 3])
+  assert.equal(await expectRight(r.read()), [])
+  await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
+  await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
+  assert.equal((await expectRight(r.read())).map((n) => n.id), [4, 5])
+})
+
+reader('reads across many pages without skipping or repeating', async ({ app }) => {
+  for (let i = 0; i < 20; i++) await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
+  const r = app.reader({ pageSize: 4 })
+  assert.equal((await expectRight(r.read())).map((n) => n.id), Array.from({ length: 23 }, (_, i) => i + 1))
+})
+
+reader('a limit reads part, and the next read carries on', async ({ app }) => {
+  const r = app.reader({ pageSize: 2 })
+  assert.equal((await expectRight(r.read({ limit: 2 }))).map((n) => n.id), [1, 2])
+  assert.equal((await expectRight(r.read())).map((n) => n.id), [3])
+})
+
+reader('a saved position resumes in a new reader', async ({ app }) => {
+  const r = app.reader()
+  await expectRight(r.read({ limit: 2 }))
+  const resumed = app.reader({ position: r.position() })
+  assert.equal((await expectRight(resumed.read())).map((n) => n.id), [3])
+  resumed.seek('')
+  assert.equal((await expectRight(resumed.read())).map((n) => n.id), [1, 2, 3])
+})
+
+reader('overlapping reads never return the same event twice', async ({ app }) => {
+  const r = app.reader({ pageSize: 1 })
+  const [a, b] = await Promise.all([expectRight(r.read()), expectRight(r.read())])
+  assert.equal([...a, ...b].map((n) => n.id), [1, 2, 3])
+})
+
+reader('a failed read leaves the position where it was', async ({ app }) => {
+  const r = app.reader()
+  await expectRight(r.read({ limit: 1 }))
+  const before = r.position()
+  await app.close()
+  assert.is((await r.read()())._tag, 'Left')
+  assert.is(r.position(), before)
+})
+
+reader.run()

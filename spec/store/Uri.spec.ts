@@ -1,0 +1,54 @@
+import * as E from 'fp-ts/Either'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { parseUri } from '../../lib/index.js'
+
+const uri = suite('parseUri')
+
+const right = (s: string) => {
+  const r = parseUri(s)
+  if (E.isLeft(r)) throw new Error(`${s}: ${r.left.message}`)
+  return r.right
+}
+
+uri('the seed SQLite forms: memory, an absolute file, a relative file', () => {
+  assert.equal(right('sqlite:///:memory:'), { dialect: 'sqlite', filename: ':memory:' })
+  assert.equal(right('sqlite://'), { dialect: 'sqlite', filename: ':memory:' })
+  assert.equal(right('sqlite:////tmp/mydatabase'), { dialect: 'sqlite', filename: '/tmp/mydatabase' })
+  assert.equal(right('sqlite:///rel/path.db'), { dialect: 'sqlite', filename: 'rel/path.db' })
+})
+
+uri('PostgreSQL with and without a +driver part', () => {
+  assert.equal(right('postgresql+psycopg2://scott:tiger@localhost:5432/mydatabase'), {
+    dialect: 'postgres',
+    url: 'postgres://scott:tiger@localhost:5432/mydatabase'
+  })
+  assert.equal(right('postgresql://u@h/db'), { dialect: 'postgres', url: 'postgres://u@h/db' })
+  assert.equal(right('postgres://u@h/db'), { dialect: 'postgres', url: 'postgres://u@h/db' })
+})
+
+uri('MySQL with pymysql and sqlconnector, query options kept for the store', () => {
+  assert.equal(right('mysql+pymysql://scott:tiger@hostname/dbname?charset=utf8mb4&binary_prefix=true'), {
+    dialect: 'mysql',
+    url: 'mysql://scott:tiger@hostname/dbname?charset=utf8mb4&binary_prefix=true'
+  })
+  assert.equal(right('mysql+sqlconnector://scott:tiger@hostname/dbname'), { dialect: 'mysql', url: 'mysql://scott:tiger@hostname/dbname' })
+  assert.equal(right('MYSQL://h/db'), { dialect: 'mysql', url: 'mysql://h/db' })
+})
+
+uri('an unknown scheme names the schemes accepted', () => {
+  const r = parseUri('oracle://scott:tiger@host/db')
+  assert.ok(E.isLeft(r))
+  assert.is(r.left._tag, 'InvalidConfig')
+  assert.match(r.left.message, 'oracle')
+  assert.match(r.left.message, 'sqlite, postgresql, postgres')
+})
+
+uri('malformed strings are InvalidConfig, never a throw', () => {
+  for (const bad of ['', 'sqlite', 'sqlite:/x', 'sqlite:///', 'sqlite+x:///a', 'postgres://', 'postgres://:5432/db', 'mysql://%zz', 'sqlite:///a\0b', '://x']) {
+    const r = parseUri(bad)
+    assert.ok(E.isLeft(r) && r.left._tag === 'InvalidConfig', bad)
+  }
+})
+
+uri.run()
