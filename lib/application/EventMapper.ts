@@ -25,11 +25,11 @@ import type { StoredEvent } from '../store/RecordManager.js'
  * @since 0.1.0
  */
 export interface EventMapper {
-  readonly toStored: (
+  readonly toStored: <Ev extends TypedEvent>(
     kind: AnyKind,
     originatorId: string,
     originatorVersion: number,
-    event: TypedEvent,
+    event: Ev,
     timestamp: Date
   ) => E.Either<CodecError, StoredEvent>
   readonly toDomain: (item: StoredEvent) => E.Either<CodecError, DomainEvent>
@@ -38,6 +38,15 @@ export interface EventMapper {
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
+
+// The topic, not the stored payload, says what type an event is. Spreading the
+// payload after `type` is several times faster than before it, so the rare
+// payload that carries its own `type` takes the second step.
+const withType = (type: string, payload: unknown): TypedEvent => {
+  const event = { type, ...(payload as object) }
+  if (event.type !== type) event.type = type
+  return event
+}
 
 /**
  * @category constructors
@@ -77,7 +86,7 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
       originatorVersion: item.originatorVersion,
       timestamp: envelope.right.timestamp,
       topic: item.topic,
-      payload: { ...(payload.right as object), type: entry.type }
+      payload: withType(entry.type, payload.right)
     })
   }
 })

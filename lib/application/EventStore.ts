@@ -4,13 +4,13 @@
  *
  * @since 0.1.0
  */
-import * as A from 'fp-ts/ReadonlyArray'
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import { pipe } from 'fp-ts/function'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, ListItemsOptions, RecordManager, StoredEvent } from '../store/RecordManager.js'
+import { traverseArray } from '../codec/traverse.js'
 import type { EventMapper } from './EventMapper.js'
 
 // -------------------------------------------------------------------------------------
@@ -68,4 +68,4 @@ export const eventStore = (recordManager: RecordManager, mapper: EventMapper): E
 export const decodeAll =
   (mapper: EventMapper) =>
   (items: ReadonlyArray<StoredEvent>): E.Either<CodecError, ReadonlyArray<DomainEvent>> =>
-    pipe(items, A.traverse(E.Applicative)(mapper.toDomain))
+    traverseArray(items, mapper.toDomain)

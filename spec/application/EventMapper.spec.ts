@@ -1,0 +1,58 @@
+import * as E from 'fp-ts/Either'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { aesGcm, encodedRandomBytes, eventMapper, topicRegistry, transcoder, type EventMapper } from '../../lib/index.js'
+import { Counter, Note } from '../support/kinds.js'
+
+const right = <A>(e: E.Either<unknown, A>): A => {
+  if (E.isLeft(e)) throw new Error(JSON.stringify(e.left))
+  return e.right
+}
+const registry = right(topicRegistry([Counter, Note]))
+const plain: EventMapper = eventMapper(registry, transcoder())
+const at = new Date('2026-11-27T10:00:00.000Z')
+
+const mapper = suite('EventMapper')
+
+mapper('a domain event becomes a stored item under its topic, and back', () => {
+  const item = right(plain.toStored(Counter, 'c-1', 1, { type: 'Opened', at }, at))
+  assert.is(item.topic, 'spec#Counter.Opened')
+  assert.is(item.originatorVersion, 1)
+  assert.is(Buffer.from(item.state).toString(), '{"timestamp":"2026-11-27T10:00:00.000Z","data":{"at":"2026-11-27T10:00:00.000Z"}}')
+  const event = right(plain.toDomain(item))
+  assert.equal(event, { originatorId: 'c-1', originatorVersion: 1, timestamp: at, topic: 'spec#Counter.Opened', payload: { type: 'Opened', at } })
+})
+
+mapper('the stored JSON does not repeat the type: the topic carries it', () => {
+  const item = right(plain.toStored(Counter, 'c-1', 2, { type: 'Added', by: 2 }, at))
+  assert.not.match(Buffer.from(item.state).toString(), '"type"')
+})
+
+mapper('a payload that carries its own type cannot change the decoded type', () => {
+  const sneaky = { originatorId: 'c', originatorVersion: 1, topic: 'spec#Counter.Added', state: Buffer.from('{"timestamp":"2026-11-27T10:00:00.000Z","data":{"by":1,"type":"Closed"}}') }
+  assert.is(right(plain.toDomain(sneaky)).payload.type, 'Added')
+})
+
+mapper('an event that fails its codec is an EncodeError naming the path', () => {
+  const result = plain.toStored(Counter, 'c-1', 2, { type: 'Added', by: 'x' } as never, at)
+  assert.ok(E.isLeft(result) && result.left._tag === 'EncodeError')
+  assert.match(result.left.message, 'by')
+})
+
+mapper('a kind that is not registered is UnknownTopic', () => {
+  const only = eventMapper(right(topicRegistry([Note])), transcoder())
+  const result = only.toStored(Counter, 'c-1', 1, { type: 'Closed' }, at)
+  assert.ok(E.isLeft(result) && result.left._tag === 'UnknownTopic')
+})
+
+mapper('with a cipher, the state is sealed and opens only with the same key', () => {
+  const sealed = eventMapper(registry, transcoder({ cipher: right(aesGcm(encodedRandomBytes(32))) }))
+  const item = right(sealed.toStored(Note, 'n-1', 1, { type: 'Created', attributes: { text: 'secret', stars: 2 } }, at))
+  assert.not.match(Buffer.from(item.state).toString('latin1'), 'secret')
+  assert.is(right(sealed.toDomain(item)).payload.type, 'Created')
+  const other = eventMapper(registry, transcoder({ cipher: right(aesGcm(encodedRandomBytes(32))) }))
+  const wrong = other.toDomain(item)
+  assert.ok(E.isLeft(wrong) && wrong.left._tag === 'CipherError')
+})
+
+mapper.run()
