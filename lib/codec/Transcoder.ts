@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { isUtf8 } from 'node:buffer'
 import * as E from 'fp-ts/Either'
 import {
   decodeError,
@@ -16,6 +17,7 @@ import {
 } from '../errors/EventfoldError.js'
 import type { Cipher } from './Cipher.js'
 import type { Compressor } from './Compressor.js'
+import { DateFromISOString, JSON_DEPTH } from './types.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -66,18 +68,48 @@ export interface TranscoderOptions {
 // constructors
 // -------------------------------------------------------------------------------------
 
-class NotJson extends Error {}
-
-// JSON.stringify would write NaN and the infinities as null, and drop
-// undefined members: data that would not read back as it was written.
-const strict = (_key: string, value: unknown): unknown => {
-  if (typeof value === 'number' && !Number.isFinite(value)) throw new NotJson(`${value} is not a JSON number`)
-  if (value === undefined) throw new NotJson('undefined is not a JSON value')
-  return value
+/**
+ * Why a value would not read back as it was written, or `undefined` if it
+ * would. JSON.stringify writes NaN and the infinities as null, drops undefined
+ * members and functions, and throws on cycles and bigints. One walk here is
+ * much cheaper than a replacer, which forces JSON.stringify off its fast path.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const unfaithfulJson = (value: unknown, depth = 0): string | undefined => {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${value} is not a JSON number`
+    case 'object': {
+      if (value === null) return undefined
+      // A cycle also ends here, without the cost of tracking what was seen.
+      if (depth > JSON_DEPTH) return `nested deeper than ${JSON_DEPTH} levels, or a cycle`
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return 'a value with toJSON (such as a Date): encode it with a codec'
+      if (Array.isArray(value)) {
+        if (Object.keys(value).length !== value.length) return 'an array with holes or named members'
+        for (const member of value) {
+          const why = unfaithfulJson(member, depth + 1)
+          if (why !== undefined) return why
+        }
+        return undefined
+      }
+      const proto: unknown = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return 'an instance of a class (Map, Set, Uint8Array…): encode it with a codec'
+      for (const key in value) {
+        const why = unfaithfulJson((value as Record<string, unknown>)[key], depth + 1)
+        if (why !== undefined) return why
+      }
+      return undefined
+    }
+    default:
+      return `${typeof value} is not a JSON value`
+  }
 }
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /**
  * Builds the byte pipeline.
@@ -90,13 +122,10 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   return {
     encrypted: cipher !== undefined,
     toBytes: (topic, data, timestamp) => {
-      let json: string
-      try {
-        json = JSON.stringify({ timestamp: timestamp.toISOString(), data }, strict)
-      } catch (e) {
-        return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
-      }
-      let bytes: Uint8Array = encoder.encode(json)
+      if (Number.isNaN(timestamp.getTime())) return E.left(encodeError(topic, 'the timestamp is an invalid Date'))
+      const why = unfaithfulJson(data)
+      if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
+      let bytes: Uint8Array = Buffer.from(JSON.stringify({ timestamp: timestamp.toISOString(), data }), 'utf8')
       if (compressor !== undefined) {
         const compressed = compressor.compress(bytes)
         if (E.isLeft(compressed)) return compressed
@@ -118,16 +147,17 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       }
       let parsed: unknown
       try {
-        parsed = JSON.parse(decoder.decode(bytes))
+        if (!isUtf8(bytes)) throw new Error('not UTF-8')
+        parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
       } catch {
         return E.left(decodeError(topic, '', 'the stored state is not UTF-8 JSON'))
       }
       if (typeof parsed !== 'object' || parsed === null || !('timestamp' in parsed) || !('data' in parsed)) {
         return E.left(decodeError(topic, '', 'the stored state has no timestamp and data'))
       }
-      const timestamp = new Date(String(parsed.timestamp))
-      if (Number.isNaN(timestamp.getTime())) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
-      return E.right({ timestamp, data: parsed.data })
+      const timestamp = DateFromISOString.decode(parsed.timestamp)
+      if (E.isLeft(timestamp)) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
+      return E.right({ timestamp: timestamp.right, data: parsed.data })
     }
   }
 }

@@ -6,6 +6,9 @@
  */
 import * as t from 'io-ts'
 
+// Date.parse also reads "1" and "March 7, 2020", some in local time: not ISO.
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
+
 /**
  * A `Date` stored as an ISO 8601 string. Invalid dates are refused on both
  * sides.
@@ -17,7 +20,7 @@ export const DateFromISOString: t.Type<Date, string, unknown> = new t.Type<Date,
   'DateFromISOString',
   (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
   (u, c) => {
-    if (typeof u !== 'string') return t.failure(u, c)
+    if (typeof u !== 'string' || !ISO_8601.test(u)) return t.failure(u, c)
     const d = new Date(u)
     return Number.isNaN(d.getTime()) ? t.failure(u, c) : t.success(d)
   },
@@ -63,7 +66,7 @@ export const FiniteNumber: t.Type<number, number, unknown> = new t.Type<number, 
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 
 const isJson = (u: unknown, depth: number): boolean => {
-  if (depth > 100) return false
+  if (depth > JSON_DEPTH) return false
   switch (typeof u) {
     case 'string':
     case 'boolean':
@@ -72,7 +75,8 @@ const isJson = (u: unknown, depth: number): boolean => {
       return Number.isFinite(u)
     case 'object': {
       if (u === null) return true
-      if (Array.isArray(u)) return u.every((v) => isJson(v, depth + 1))
+      // Holes and named members of arrays do not survive JSON.
+      if (Array.isArray(u)) return Object.keys(u).length === u.length && u.every((v) => isJson(v, depth + 1))
       const proto: unknown = Object.getPrototypeOf(u)
       if (proto !== Object.prototype && proto !== null) return false
       return Object.values(u).every((v) => isJson(v, depth + 1))
@@ -83,8 +87,16 @@ const isJson = (u: unknown, depth: number): boolean => {
 }
 
 /**
+ * How deep JSON values may nest.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const JSON_DEPTH = 256
+
+/**
  * Any JSON value: plain objects, arrays, finite numbers, strings, booleans and
- * `null`, nested at most 100 deep. Dates, class instances, `undefined`,
+ * `null`, nested at most {@link JSON_DEPTH} deep. Dates, class instances, `undefined`,
  * `NaN` and cycles are refused rather than silently changed.
  *
  * @category codecs

@@ -14,7 +14,11 @@ const show = (value: unknown): string => {
     if (s === undefined) return String(value)
     return s.length > 60 ? s.slice(0, 60) + '…' : s
   } catch {
-    return String(value)
+    try {
+      return String(value)
+    } catch {
+      return Object.prototype.toString.call(value)
+    }
   }
 }
 

@@ -51,7 +51,8 @@ export type AnyDecider = Decider<any, any, any, any> // a variance escape for co
  * @category type lambdas
  * @since 0.1.0
  */
-export type CommandOf<D> = D extends Decider<infer C, TypedEvent, unknown, unknown> ? C : never
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandOf<D> = D extends Decider<infer C, any, any, any> ? C : never // inference only
 
 /**
  * The event type of a decider.
@@ -59,7 +60,8 @@ export type CommandOf<D> = D extends Decider<infer C, TypedEvent, unknown, unkno
  * @category type lambdas
  * @since 0.1.0
  */
-export type EventOf<D> = D extends Decider<never, infer E, unknown, unknown> ? E : never
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type EventOf<D> = D extends Decider<any, infer E, any, any> ? E : never // inference only
 
 /**
  * The state type of a decider.
