@@ -5,10 +5,10 @@
  *
  * @since 0.1.0
  */
-import * as A from 'fp-ts/ReadonlyArray'
 import * as E from 'fp-ts/Either'
 import * as TE from 'fp-ts/TaskEither'
 import { pipe } from 'fp-ts/function'
+import { traverseArray } from '../codec/traverse.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
 import type { Notification, Position, RecordManager, StoredEvent } from '../store/RecordManager.js'
@@ -114,9 +114,17 @@ export const notificationLog = (
   const toLogged = (n: Notification): E.Either<CodecError, LoggedEvent> =>
     pipe(
       decode(n),
-      E.map((event) => ({ ...event, id: n.id, position: n.position }))
+      E.map((event) => ({
+        id: n.id,
+        position: n.position,
+        originatorId: event.originatorId,
+        originatorVersion: event.originatorVersion,
+        timestamp: event.timestamp,
+        topic: event.topic,
+        payload: event.payload
+      }))
     )
-  const decodeAll = (ns: ReadonlyArray<Notification>) => pipe(ns, A.traverse(E.Applicative)(toLogged))
+  const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, toLogged)
 
   return {
     sectionSize,

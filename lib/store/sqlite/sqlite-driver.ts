@@ -1,0 +1,209 @@
+/**
+ * A Kysely `Driver` over better-sqlite3 that keeps prepared statements.
+ *
+ * Kysely's stock SQLite driver prepares every statement afresh, which ran at
+ * 0.43 of raw better-sqlite3 here. This one caches statements by SQL text, and
+ * begins transactions with `BEGIN IMMEDIATE` so that writers take the write
+ * lock up front: one writer at a time, so notification ids are assigned in
+ * commit order, and no read-to-write upgrade can fail with `SQLITE_BUSY`.
+ *
+ * @since 0.1.0
+ */
+import {
+  CompiledQuery,
+  IdentifierNode,
+  RawNode,
+  createQueryId,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type QueryResult
+} from 'kysely'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * The part of a better-sqlite3 statement the driver uses.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SqliteStatement {
+  /** Whether the statement returns rows (a select, or a write with `RETURNING`). */
+  readonly reader: boolean
+  all(parameters: ReadonlyArray<unknown>): Array<unknown>
+  run(parameters: ReadonlyArray<unknown>): { readonly changes: number | bigint; readonly lastInsertRowid: number | bigint }
+  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>
+}
+
+/**
+ * The part of a better-sqlite3 `Database` the driver uses; a real one fits.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SqliteDatabase {
+  prepare(sql: string): SqliteStatement
+  close(): unknown
+}
+
+/**
+ * How to build a {@link sqliteDriver}.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SqliteDriverConfig {
+  readonly database: SqliteDatabase
+  /** Close `database` when Kysely is destroyed. False for a database the caller still owns. */
+  readonly closeOnDestroy: boolean
+  /** How many prepared statements to keep, least recently used out first. Defaults to 256. */
+  readonly statementCacheSize?: number
+}
+
+/**
+ * The default number of cached prepared statements.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_STATEMENT_CACHE_SIZE = 256
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/**
+ * A map from SQL text to prepared statement that evicts the least recently
+ * used entry beyond `capacity` (a `Map` iterates in insertion order).
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const statementCache = (database: SqliteDatabase, capacity: number) => {
+  const statements = new Map<string, SqliteStatement>()
+  return {
+    get: (sql: string): SqliteStatement => {
+      const hit = statements.get(sql)
+      if (hit !== undefined) {
+        statements.delete(sql)
+        statements.set(sql, hit)
+        return hit
+      }
+      const prepared = database.prepare(sql)
+      statements.set(sql, prepared)
+      if (statements.size > capacity) {
+        const oldest = statements.keys().next()
+        if (oldest.done !== true) statements.delete(oldest.value)
+      }
+      return prepared
+    },
+    size: (): number => statements.size,
+    clear: (): void => statements.clear()
+  }
+}
+
+/** A first-in, first-out lock: SQLite has one connection, and one user of it at a time. */
+const mutex = () => {
+  let locked = false
+  const waiting: Array<() => void> = []
+  return {
+    lock: (): Promise<void> => {
+      if (!locked) {
+        locked = true
+        return Promise.resolve()
+      }
+      return new Promise<void>((resolve) => waiting.push(resolve))
+    },
+    unlock: (): void => {
+      // Hand the lock straight to the next waiter, so no one can cut in between.
+      const next = waiting.shift()
+      if (next === undefined) locked = false
+      else next()
+    }
+  }
+}
+
+const connection = (database: SqliteDatabase, cache: ReturnType<typeof statementCache>): DatabaseConnection => ({
+  executeQuery: async <R>({ sql, parameters }: CompiledQuery): Promise<QueryResult<R>> => {
+    const statement = cache.get(sql)
+    if (statement.reader) return { rows: statement.all(parameters) as Array<R> }
+    const { changes, lastInsertRowid } = statement.run(parameters)
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
+  },
+  streamQuery: async function* <R>({ sql, parameters }: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+    // A statement being iterated is busy, so a stream prepares its own rather than borrowing a cached one.
+    const statement = database.prepare(sql)
+    if (!statement.reader) throw new Error('the SQLite driver streams only statements that return rows')
+    let rows: Array<R> = []
+    for (const row of statement.iterate(parameters)) {
+      rows.push(row as R)
+      if (rows.length >= chunkSize) {
+        yield { rows }
+        rows = []
+      }
+    }
+    if (rows.length > 0) yield { rows }
+  }
+})
+
+const savepointCommand =
+  (command: string) =>
+  async (conn: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> => {
+    // The identifier node makes Kysely quote the savepoint name.
+    const node = RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)])
+    await conn.executeQuery(compileQuery(node, createQueryId()))
+  }
+
+const BEGIN = CompiledQuery.raw('begin immediate')
+const COMMIT = CompiledQuery.raw('commit')
+const ROLLBACK = CompiledQuery.raw('rollback')
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * A Kysely driver over one better-sqlite3 database, with a statement cache
+ * and `BEGIN IMMEDIATE` transactions.
+ *
+ * @example
+ * import Database from 'better-sqlite3'
+ * const driver = sqliteDriver({ database: new Database(':memory:'), closeOnDestroy: true })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const sqliteDriver = (config: SqliteDriverConfig): Driver => {
+  const { database, closeOnDestroy } = config
+  const cache = statementCache(database, Math.max(1, config.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE))
+  const only = connection(database, cache)
+  const lock = mutex()
+  return {
+    init: async () => undefined,
+    acquireConnection: async () => {
+      await lock.lock()
+      return only
+    },
+    releaseConnection: async () => lock.unlock(),
+    // SQLite has no isolation levels or access modes to set: every transaction is serializable.
+    beginTransaction: async (conn) => {
+      await conn.executeQuery(BEGIN)
+    },
+    commitTransaction: async (conn) => {
+      await conn.executeQuery(COMMIT)
+    },
+    rollbackTransaction: async (conn) => {
+      await conn.executeQuery(ROLLBACK)
+    },
+    savepoint: savepointCommand('savepoint'),
+    rollbackToSavepoint: savepointCommand('rollback to'),
+    releaseSavepoint: savepointCommand('release'),
+    destroy: async () => {
+      cache.clear()
+      if (closeOnDestroy) database.close()
+    }
+  }
+}

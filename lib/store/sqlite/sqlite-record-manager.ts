@@ -1,0 +1,331 @@
+/**
+ * The SQLite store: a `RecordManager` over better-sqlite3, through Kysely and
+ * eventfold's caching driver.
+ *
+ * SQLite has one writer at a time, so notification ids are assigned in commit
+ * order and a reader paging by `id > last` never skips an event. The position
+ * is the decimal id of the last notification read.
+ *
+ * @since 0.1.0
+ */
+import BetterSqlite3 from 'better-sqlite3'
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import * as TE from 'fp-ts/TaskEither'
+import { Kysely, sql } from 'kysely'
+import {
+  invalidConfig,
+  storeUnavailable,
+  type InvalidConfig,
+  type StoreError
+} from '../../errors/EventfoldError.js'
+import type {
+  CallerTransaction,
+  ListItemsOptions,
+  Notification,
+  RecordManager,
+  RecordsDatabase,
+  StoredEvent
+} from '../RecordManager.js'
+import { resolveTableOptions, type TableOptions } from '../schema.js'
+import {
+  parseIdPosition,
+  validateIdRange,
+  validateItems,
+  validateLimit,
+  validateListOptions
+} from './sqlite-arguments.js'
+import { sqliteDialect } from './sqlite-dialect.js'
+import { classifySqliteError } from './sqlite-errors.js'
+import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
+
+/**
+ * Rows per INSERT statement; a larger save is chunked inside one transaction.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export { ROWS_PER_INSERT } from './sqlite-insert.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * Where the SQLite store keeps its records: a file (or `':memory:'`) it opens
+ * itself, a better-sqlite3 database the caller opened, or a Kysely instance
+ * over SQLite the caller built. `schema` is refused: SQLite has none.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type SqliteOptions = TableOptions &
+  (
+    | { readonly filename: string }
+    | { readonly database: BetterSqlite3.Database }
+    | { readonly kysely: Kysely<any> } // driver boundary: the caller's schema type is theirs, not ours
+  )
+
+/**
+ * How long a writer waits for another connection's write lock before
+ * `SQLITE_BUSY` (better-sqlite3's `timeout`, SQLite's `busy_timeout`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const BUSY_TIMEOUT_MS = 5000
+
+interface Opened {
+  readonly db: Kysely<RecordsDatabase>
+  readonly close: () => Promise<void>
+}
+
+// -------------------------------------------------------------------------------------
+// opening
+// -------------------------------------------------------------------------------------
+
+const openFile = (filename: string): BetterSqlite3.Database => {
+  const database = new BetterSqlite3(filename, { timeout: BUSY_TIMEOUT_MS })
+  try {
+    if (!database.memory) {
+      // WAL lets readers run beside the one writer. synchronous = FULL, not
+      // NORMAL (SQLite's WAL default here): NORMAL may lose the last commits on
+      // power loss, and we promise that an acknowledged write survives.
+      database.pragma('journal_mode = WAL')
+      database.pragma('synchronous = FULL')
+    }
+    database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    return database
+  } catch (error) {
+    database.close()
+    throw error
+  }
+}
+
+const ownKysely = (database: BetterSqlite3.Database, closeOnDestroy: boolean): Opened => {
+  const db = new Kysely<RecordsDatabase>({ dialect: sqliteDialect({ database, closeOnDestroy }) })
+  let closing: Promise<void> | undefined
+  // Idempotent, and never rejects: the port's close() is a plain Promise.
+  return { db, close: () => (closing ??= db.destroy().catch(() => undefined)) }
+}
+
+const open = (options: SqliteOptions): TE.TaskEither<StoreError, Opened> => {
+  if ('kysely' in options) return TE.right({ db: options.kysely, close: async () => undefined })
+  if ('database' in options) return TE.right(ownKysely(options.database, false))
+  const { filename } = options
+  return TE.tryCatch(
+    async () => ownKysely(openFile(filename), true),
+    (cause) => storeUnavailable(`cannot open SQLite database ${JSON.stringify(filename)}: ${String(cause)}`, cause)
+  )
+}
+
+const createTable = (db: Kysely<RecordsDatabase>, tableName: string): TE.TaskEither<StoreError, void> =>
+  TE.tryCatch(async () => {
+    // `id INTEGER PRIMARY KEY` aliases the rowid: ids start at 1, and a
+    // rolled-back insert leaves no gap. The unique key is the concurrency guarantee.
+    await db.schema
+      .createTable(tableName)
+      .ifNotExists()
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('originator_id', 'text', (c) => c.notNull())
+      .addColumn('originator_version', 'integer', (c) => c.notNull())
+      .addColumn('topic', 'text', (c) => c.notNull())
+      .addColumn('state', 'blob', (c) => c.notNull())
+      .addUniqueConstraint(`${tableName}_originator_uq`, ['originator_id', 'originator_version'])
+      .execute()
+  }, classifySqliteError())
+
+// -------------------------------------------------------------------------------------
+// rows
+// -------------------------------------------------------------------------------------
+
+interface ItemRow {
+  readonly originator_id: string
+  readonly originator_version: number
+  readonly topic: string
+  readonly state: Uint8Array
+}
+
+const toItem = (r: ItemRow): StoredEvent => ({
+  originatorId: r.originator_id,
+  originatorVersion: r.originator_version,
+  topic: r.topic,
+  // better-sqlite3 returns a Buffer, which is a Uint8Array.
+  state: r.state
+})
+
+const toNotification = (r: ItemRow & { readonly id: number }): Notification => ({
+  id: r.id,
+  originatorId: r.originator_id,
+  originatorVersion: r.originator_version,
+  topic: r.topic,
+  state: r.state,
+  position: String(r.id)
+})
+
+/** The caller's transaction, typed by our table alone: its schema type is the caller's, and unknown to us. */
+const asRecords = (trx: CallerTransaction): Kysely<RecordsDatabase> => trx as unknown as Kysely<RecordsDatabase>
+
+const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
+
+const ITEM_COLUMNS = ['originator_id', 'originator_version', 'topic', 'state'] as const
+const NOTIFICATION_COLUMNS = ['id', ...ITEM_COLUMNS] as const
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * The record manager over an already opened Kysely instance, whose table
+ * exists. `close` releases what the caller of this function opened.
+ */
+const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: () => Promise<void>): RecordManager => {
+  const compileInsert = insertCompiler(db, tableName)
+
+  const insertChunks = async (writer: Kysely<RecordsDatabase>, items: ReadonlyArray<StoredEvent>) => {
+    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) await writer.executeQuery(compileInsert(chunk))
+  }
+
+  /** Inside the caller's transaction, a savepoint keeps a chunked save all or nothing. */
+  const insertInCallerTransaction = async (trx: Kysely<RecordsDatabase>, items: ReadonlyArray<StoredEvent>) => {
+    await sql`savepoint eventfold_insert`.execute(trx)
+    try {
+      await insertChunks(trx, items)
+    } catch (error) {
+      // A failure may already have ended the whole transaction; the first error is the one to report.
+      await sql`rollback to eventfold_insert`.execute(trx).catch(() => undefined)
+      await sql`release eventfold_insert`.execute(trx).catch(() => undefined)
+      throw error
+    }
+    await sql`release eventfold_insert`.execute(trx)
+  }
+
+  const write = async (items: ReadonlyArray<StoredEvent>, trx: CallerTransaction | undefined): Promise<void> => {
+    const writer = trx === undefined ? db : asRecords(trx)
+    // One statement is atomic on its own, in or out of a transaction.
+    if (items.length <= ROWS_PER_INSERT) await writer.executeQuery(compileInsert(items))
+    else if (trx !== undefined) await insertInCallerTransaction(writer, items)
+    else await db.transaction().execute((own) => insertChunks(own, items))
+  }
+
+  const insertItems: RecordManager['insertItems'] = (items, trx) => {
+    if (items.length === 0) return TE.right(undefined)
+    const valid = validateItems(items)
+    if (E.isLeft(valid)) return TE.left(valid.left)
+    const originatorIds = () => [...new Set(items.map((e) => e.originatorId))]
+    return TE.tryCatch(() => write(items, trx), classifySqliteError(originatorIds))
+  }
+
+  const listItems: RecordManager['listItems'] = (originatorId, options: ListItemsOptions = {}) =>
+    pipe(
+      TE.fromEither(validateListOptions(options)),
+      TE.chainW(({ gt, lte, desc, limit }) =>
+        TE.tryCatch(async () => {
+          let query = db.selectFrom(tableName).select(ITEM_COLUMNS).where('originator_id', '=', originatorId)
+          if (gt !== undefined) query = query.where('originator_version', '>', gt)
+          if (lte !== undefined) query = query.where('originator_version', '<=', lte)
+          query = query.orderBy('originator_version', desc === true ? 'desc' : 'asc')
+          if (limit !== undefined) query = query.limit(limit)
+          return (await query.execute()).map(toItem)
+        }, classifySqliteError())
+      )
+    )
+
+  const selectNotifications: RecordManager['selectNotifications'] = (position, limit) =>
+    pipe(
+      E.Do,
+      E.apS('after', parseIdPosition(position)),
+      E.apS('limit', validateLimit(limit)),
+      TE.fromEither,
+      TE.chainW(({ after, limit }) =>
+        TE.tryCatch(async () => {
+          const rows = await db
+            .selectFrom(tableName)
+            .select(NOTIFICATION_COLUMNS)
+            .where('id', '>', after)
+            .orderBy('id')
+            .limit(limit)
+            .execute()
+          return rows.map(toNotification)
+        }, classifySqliteError())
+      )
+    )
+
+  const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
+    pipe(
+      TE.fromEither(validateIdRange(start, end)),
+      TE.chainW(([start, end]) =>
+        TE.tryCatch(async () => {
+          const rows = await db
+            .selectFrom(tableName)
+            .select(NOTIFICATION_COLUMNS)
+            .where('id', '>=', start)
+            .where('id', '<=', end)
+            .orderBy('id')
+            .execute()
+          return rows.map(toNotification)
+        }, classifySqliteError())
+      )
+    )
+
+  const maxNotificationId: RecordManager['maxNotificationId'] = () =>
+    TE.tryCatch(async () => {
+      const row = await db
+        .selectFrom(tableName)
+        .select((eb) => eb.fn.max('id').as('max'))
+        .executeTakeFirst()
+      return row?.max ?? 0
+    }, classifySqliteError())
+
+  return {
+    dialect: 'sqlite',
+    tableName,
+    db,
+    insertItems,
+    listItems,
+    selectNotifications,
+    selectNotificationRange,
+    maxNotificationId,
+    query: () => db.selectFrom(tableName),
+    close
+  }
+}
+
+/**
+ * Opens the SQLite store, creating its table if missing.
+ *
+ * - `filename`: a path or `':memory:'`, opened here and closed by `close()`.
+ *   A file gets `journal_mode = WAL` and `synchronous = FULL`; every
+ *   database it opens waits up to {@link BUSY_TIMEOUT_MS} for a lock.
+ * - `database`: a better-sqlite3 database the caller opened, used with its
+ *   own settings and left open by `close()`.
+ * - `kysely`: a Kysely instance over SQLite, left open by `close()`. With
+ *   Kysely's stock dialect, transactions begin `DEFERRED` instead of `IMMEDIATE`.
+ *
+ * A `schema` option is refused with `InvalidConfig`: SQLite has no schemas,
+ * and quietly ignoring one would mix records the caller meant to keep apart.
+ *
+ * @example
+ * import { pipe } from 'fp-ts/function'
+ * import * as TE from 'fp-ts/TaskEither'
+ * const program = pipe(
+ *   sqliteRecordManager({ filename: ':memory:' }),
+ *   TE.chainW((store) => store.maxNotificationId())
+ * )
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const sqliteRecordManager = (options: SqliteOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> => {
+  if (options.schema !== undefined)
+    return TE.left(invalidConfig(`SQLite has no schemas: remove schema ${JSON.stringify(options.schema)}, or use another database file`))
+  const table = resolveTableOptions(options)
+  if (E.isLeft(table)) return TE.left(table.left)
+  const { tableName } = table.right
+  return pipe(
+    open(options),
+    TE.chainFirst(({ db, close }) => pipe(createTable(db, tableName), TE.orElseFirstTaskK(() => close))),
+    TE.map(({ db, close }) => recordManager(db, tableName, close))
+  )
+}
