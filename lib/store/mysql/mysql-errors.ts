@@ -1,0 +1,111 @@
+/**
+ * Classifies what mysql2 (or Kysely over it) throws into store errors. This is
+ * the only place a MySQL driver exception is looked at.
+ *
+ * @since 0.1.0
+ */
+import {
+  concurrencyError,
+  storeFailure,
+  storeUnavailable,
+  type StoreError
+} from '../../errors/EventfoldError.js'
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+// The server or the network went away, or refused us for now: retrying later
+// may succeed.
+const UNAVAILABLE = new Set([
+  // node.js sockets and DNS
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  // mysql2
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  // the server
+  'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS',
+  'ER_SERVER_SHUTDOWN',
+  'ER_NORMAL_SHUTDOWN',
+  'ER_SHUTDOWN_COMPLETE',
+  'ER_ABORTING_CONNECTION',
+  'ER_NEW_ABORTING_CONNECTION',
+  'ER_NET_READ_ERROR',
+  'ER_NET_READ_INTERRUPTED',
+  'ER_NET_ERROR_ON_WRITE',
+  'ER_NET_WRITE_INTERRUPTED',
+  'ER_SESSION_WAS_KILLED',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'ER_HOST_IS_BLOCKED'
+])
+
+// Server error numbers mysql2 has no name for (its table is MySQL's): MariaDB's
+// ER_CONNECTION_KILLED.
+const UNAVAILABLE_ERRNO = new Set([1927])
+
+interface DriverError {
+  readonly code?: unknown
+  readonly errno?: unknown
+  readonly fatal?: unknown
+  readonly message?: unknown
+}
+
+const asDriverError = (error: unknown): DriverError =>
+  typeof error === 'object' && error !== null ? (error as DriverError) : {}
+
+const messageOf = (error: unknown): string => {
+  const e = asDriverError(error)
+  const message = typeof e.message === 'string' ? e.message : String(error)
+  return typeof e.code === 'string' && !message.startsWith(e.code) ? `${e.code}: ${message}` : message
+}
+
+/**
+ * Whether an error means the connection or the server is gone, rather than
+ * that a statement failed.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const isUnavailable = (error: unknown): boolean => {
+  const { code, errno, fatal } = asDriverError(error)
+  if (typeof code === 'string' && UNAVAILABLE.has(code)) return true
+  if (typeof errno === 'number' && UNAVAILABLE_ERRNO.has(errno)) return true
+  // mysql2 marks errors that killed the connection as fatal; a fatal server
+  // error (ER_ACCESS_DENIED_ERROR at handshake) is a setting to fix, not an outage.
+  return fatal === true && !(typeof code === 'string' && code.startsWith('ER_'))
+}
+
+/**
+ * Classifies a driver exception: a duplicate `(originator_id,
+ * originator_version)` is a `ConcurrencyError` naming `originatorIds`; a lost
+ * or refused connection is `StoreUnavailable`; anything else is
+ * `StoreFailure`. A duplicate notification id is a `StoreFailure` too: it
+ * means rows were written behind the sequence's back, and retrying the save
+ * would not help.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const classifyMysqlError =
+  (originatorIds: ReadonlyArray<string> = []) =>
+  (error: unknown): StoreError => {
+    const { code } = asDriverError(error)
+    const message = messageOf(error)
+    if (code === 'ER_DUP_ENTRY') {
+      return /for key '(?:[^']*\.)?PRIMARY'/i.test(message)
+        ? storeFailure(`notification id already taken (rows written without the sequence?): ${message}`, error)
+        : concurrencyError(message, originatorIds)
+    }
+    return isUnavailable(error) ? storeUnavailable(message, error) : storeFailure(message, error)
+  }

@@ -1,0 +1,221 @@
+/**
+ * The MySQL / MariaDB store: a {@link RecordManager} over Kysely's stock
+ * `MysqlDialect` and a mysql2 pool.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import * as TE from 'fp-ts/TaskEither'
+import { pipe } from 'fp-ts/function'
+import { Kysely, MysqlAdapter, MysqlDialect } from 'kysely'
+import mysql, { type Pool } from 'mysql2'
+import {
+  invalidConfig,
+  storeUnavailable,
+  type InvalidConfig,
+  type StoreError
+} from '../../errors/EventfoldError.js'
+import type { CallerTransaction, RecordManager, RecordsDatabase, StoredEvent } from '../RecordManager.js'
+import { resolveTableOptions, type TableOptions } from '../schema.js'
+import { classifyMysqlError } from './mysql-errors.js'
+import { makeReads } from './mysql-reads.js'
+import { validateItems } from './mysql-rows.js'
+import { ensureSchema, SEQUENCE_TABLE } from './mysql-schema.js'
+import { parseMysqlUrl } from './mysql-url.js'
+import { appendInCallerTransaction, appendItems } from './mysql-writes.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * Where the MySQL store connects, and how long it waits for the server at
+ * start-up.
+ *
+ * - `url`: `mysql://user:password@host:port/database?options` (see
+ *   `parseMysqlUrl` for the options). The pool opened for it is ended by
+ *   `close()`.
+ * - `pool`: a mysql2 callback pool (from `mysql2`, not `mysql2/promise`; a
+ *   promise pool's `.pool` is one). Left open by `close()`.
+ * - `kysely`: a Kysely instance on a MySQL dialect. Left open by `close()`.
+ *
+ * `schema` is refused with `InvalidConfig`: on MySQL a schema is a database,
+ * and the database is the one the connection names. Name it in the URL or the
+ * pool's options.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type MysqlOptions = TableOptions & {
+  /** How long start-up may wait for the server; 10000 by default. */
+  readonly connectTimeoutMs?: number
+} & (
+    | { readonly url: string }
+    | { readonly pool: Pool }
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    | { readonly kysely: Kysely<any> } // driver boundary: the caller's schema type is theirs, not ours
+  )
+
+/**
+ * The default start-up deadline, in milliseconds.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+interface Connection {
+  readonly db: Kysely<RecordsDatabase>
+  /** Ends what we opened; nothing for a pool or Kysely passed in. */
+  readonly release: () => Promise<void>
+  /** The start-up deadline. */
+  readonly connectTimeoutMs: number
+}
+
+const resolveTable = (options: MysqlOptions): E.Either<InvalidConfig, string> => {
+  if (options.schema !== undefined) {
+    return E.left(
+      invalidConfig(`schema ${JSON.stringify(options.schema)}: on MySQL a schema is a database; name it in the URL instead`)
+    )
+  }
+  const timeout = options.connectTimeoutMs
+  if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout <= 0)) {
+    return E.left(invalidConfig(`connectTimeoutMs must be a positive integer, got ${String(timeout)}`))
+  }
+  return pipe(
+    resolveTableOptions(options),
+    E.map(({ tableName }) => tableName),
+    E.filterOrElse(
+      (tableName) => tableName !== SEQUENCE_TABLE,
+      () => invalidConfig(`${SEQUENCE_TABLE} is eventfold's own table; choose another table name`)
+    )
+  )
+}
+
+const once = (f: () => Promise<void>): (() => Promise<void>) => {
+  let done: Promise<void> | undefined
+  return () => (done ??= f())
+}
+
+const keep = (): Promise<void> => Promise.resolve()
+
+const kyselyOver = (pool: Pool): Kysely<RecordsDatabase> =>
+  new Kysely<RecordsDatabase>({ dialect: new MysqlDialect({ pool }) })
+
+const openUrl = (url: string, timeout: number | undefined): E.Either<InvalidConfig, Connection> =>
+  pipe(
+    parseMysqlUrl(url),
+    E.chain((options) => {
+      // The option wins over the URL's connect_timeout; mysql2 and our deadline agree.
+      const connectTimeoutMs = timeout ?? options.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_MS
+      return E.tryCatch(
+        // mysql2 throws here on settings it cannot use, such as an unknown charset.
+        () => ({ pool: mysql.createPool({ ...options, connectTimeout: connectTimeoutMs }), connectTimeoutMs }),
+        (e) => invalidConfig(`MySQL URL options: ${e instanceof Error ? e.message : String(e)}`)
+      )
+    }),
+    E.map(({ pool, connectTimeoutMs }) => {
+      const db = kyselyOver(pool)
+      return { db, release: once(() => db.destroy()), connectTimeoutMs }
+    })
+  )
+
+// Not instanceof alone: a second copy of kysely in node_modules has its own class.
+const isMysqlAdapter = (adapter: object): boolean =>
+  adapter instanceof MysqlAdapter || adapter.constructor.name === MysqlAdapter.name
+
+const connect = (options: MysqlOptions): E.Either<InvalidConfig, Connection> => {
+  if ('url' in options) return openUrl(options.url, options.connectTimeoutMs)
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS
+  if ('pool' in options) {
+    // A mysql2/promise pool would take Kysely's callback and never call it.
+    return typeof (options.pool as { promise?: unknown }).promise === 'function'
+      ? E.right({ db: kyselyOver(options.pool), release: keep, connectTimeoutMs })
+      : E.left(invalidConfig('pool must be a mysql2 callback pool (use promisePool.pool for a mysql2/promise one)'))
+  }
+  return isMysqlAdapter(options.kysely.getExecutor().adapter)
+    ? E.right({ db: options.kysely, release: keep, connectTimeoutMs })
+    : E.left(invalidConfig('kysely must use a MySQL dialect'))
+}
+
+class Deadline extends Error {}
+
+const within = <A>(ms: number, work: Promise<A>): Promise<A> => {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Deadline(`no answer from MySQL within ${ms} ms`)), ms)
+  })
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
+}
+
+const recordManager = (tableName: string, { db, release }: Connection): RecordManager => {
+  const write = (items: ReadonlyArray<StoredEvent>, transaction?: CallerTransaction): Promise<void> =>
+    items.length === 0
+      ? Promise.resolve()
+      : transaction === undefined
+        ? db.transaction().execute((trx) => appendItems(trx, tableName, items))
+        : // The caller's tables are typed by the caller; ours is the one we name.
+          appendInCallerTransaction(transaction as Kysely<RecordsDatabase>, tableName, items)
+  return {
+    dialect: 'mysql',
+    tableName,
+    db,
+    insertItems: (items, transaction) =>
+      pipe(
+        TE.fromEither(validateItems(items)),
+        TE.chain((valid) =>
+          TE.tryCatch(
+            () => write(valid, transaction),
+            classifyMysqlError([...new Set(valid.map((item) => item.originatorId))])
+          )
+        )
+      ),
+    ...makeReads(db, tableName),
+    query: () => db.selectFrom(tableName),
+    close: release
+  }
+}
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+/**
+ * Opens the MySQL / MariaDB store: connects, creates the tables if missing,
+ * and returns the record manager. An unreachable server gives
+ * `StoreUnavailable` within `connectTimeoutMs`, and a pool opened here is
+ * ended again.
+ *
+ * Writers that take notification ids are serialised on a row lock, so that a
+ * reader paging with `id > last` never skips an event, and ids have no gaps.
+ * Reads are not serialised. A save inside a caller's transaction holds that
+ * lock until the caller commits or rolls back, so other writers wait for it.
+ *
+ * Besides the records table it keeps one row per records table in
+ * `eventfold_sequence`: the last id handed out, reset to the table's highest
+ * id at every start.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const mysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
+  pipe(
+    TE.fromEither(resolveTable(options)),
+    TE.bindTo('tableName'),
+    TE.bind('connection', () => TE.fromEither(connect(options))),
+    TE.chainFirstW(({ tableName, connection }) =>
+      TE.tryCatch(
+        () =>
+          within(connection.connectTimeoutMs, ensureSchema(connection.db, tableName)).catch(async (error: unknown) => {
+            await connection.release().catch(() => undefined)
+            throw error
+          }),
+        (error) => (error instanceof Deadline ? storeUnavailable(error.message, error) : classifyMysqlError()(error))
+      )
+    ),
+    TE.map(({ tableName, connection }) => recordManager(tableName, connection))
+  )

@@ -1,0 +1,131 @@
+/**
+ * Appends on MySQL, in notification order.
+ *
+ * MySQL has no transaction-id column to page by, and AUTO_INCREMENT ids are
+ * taken at insert but become visible at commit, in another order: a reader
+ * paging with `id > last` would skip a row that commits after a higher one.
+ * So writers are serialised. Each save first bumps its table's row in the
+ * sequence table, which takes that row's lock until commit, then inserts its
+ * events with the ids it reserved. InnoDB makes a transaction visible before
+ * it releases its locks, so the next writer's rows can only become visible
+ * after ours: ids appear in order, and a reader never skips one. Because the
+ * bump rolls back with a failed save, ids have no gaps either.
+ *
+ * @since 0.1.0
+ */
+import { sql, type Kysely } from 'kysely'
+import type { RecordsDatabase, StoredEvent } from '../RecordManager.js'
+import { toBuffer } from './mysql-rows.js'
+import { SEQUENCE_TABLE } from './mysql-schema.js'
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+const SAVEPOINT = sql.raw('eventfold_insert')
+
+/**
+ * Reserves `count` notification ids for `tableName` and returns the first.
+ * Holds the lock on the table's sequence row until the transaction ends.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const reserveIds = async (trx: Kysely<RecordsDatabase>, tableName: string, count: number): Promise<number> => {
+  // LAST_INSERT_ID(expr) hands the new value back in the OK packet: one round trip.
+  const bump = await sql`
+    UPDATE ${sql.table(SEQUENCE_TABLE)} SET last_id = LAST_INSERT_ID(last_id + ${count})
+    WHERE table_name = ${tableName}`.execute(trx)
+  if (bump.numAffectedRows === 0n) {
+    throw new Error(`${SEQUENCE_TABLE} has no row for ${tableName}: open the record manager again to restore it`)
+  }
+  let last = bump.insertId
+  if (last === undefined) {
+    // A dialect that does not report LAST_INSERT_ID: read the row we now hold.
+    const { rows } = await sql<{ last_id: number | string }>`
+      SELECT last_id FROM ${sql.table(SEQUENCE_TABLE)} WHERE table_name = ${tableName}`.execute(trx)
+    last = BigInt(rows[0]?.last_id ?? 0)
+  }
+  return Number(last) - count + 1
+}
+
+// mysql2 inlines parameters, bytes as hex: keep each statement far below the
+// server's max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8).
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024
+const MAX_STATEMENT_ROWS = 2000
+
+const sizeOf = (item: StoredEvent): number =>
+  64 + 2 * item.state.byteLength + 4 * (item.originatorId.length + item.topic.length)
+
+const statements = (items: ReadonlyArray<StoredEvent>): ReadonlyArray<ReadonlyArray<StoredEvent>> => {
+  const out: Array<Array<StoredEvent>> = []
+  let current: Array<StoredEvent> = []
+  let bytes = 0
+  for (const item of items) {
+    const size = sizeOf(item)
+    if (current.length > 0 && (current.length === MAX_STATEMENT_ROWS || bytes + size > MAX_STATEMENT_BYTES)) {
+      out.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(item)
+    bytes += size
+  }
+  if (current.length > 0) out.push(current)
+  return out
+}
+
+/**
+ * Inserts `items` with consecutive notification ids, inside `trx`, in as few
+ * statements as the packet size allows.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const appendItems = async (
+  trx: Kysely<RecordsDatabase>,
+  tableName: string,
+  items: ReadonlyArray<StoredEvent>
+): Promise<void> => {
+  let id = await reserveIds(trx, tableName, items.length)
+  for (const statement of statements(items)) {
+    await trx
+      .insertInto(tableName)
+      .values(
+        statement.map((item) => ({
+          id: id++,
+          originator_id: item.originatorId,
+          originator_version: item.originatorVersion,
+          topic: item.topic,
+          state: toBuffer(item.state)
+        }))
+      )
+      .execute()
+  }
+}
+
+/**
+ * Appends inside the caller's transaction, all or nothing: MySQL undoes only
+ * the failed statement, not the transaction, so a savepoint takes back the
+ * reserved ids when the insert fails and the caller goes on to commit. The
+ * sequence row stays locked until the caller commits or rolls back: keep such
+ * transactions short, since every other writer waits for them.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const appendInCallerTransaction = async (
+  trx: Kysely<RecordsDatabase>,
+  tableName: string,
+  items: ReadonlyArray<StoredEvent>
+): Promise<void> => {
+  await sql`SAVEPOINT ${SAVEPOINT}`.execute(trx)
+  try {
+    await appendItems(trx, tableName, items)
+  } catch (error) {
+    // Fails when the transaction is gone already (a deadlock, a lost
+    // connection); the original error is the one to report.
+    await sql`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`.execute(trx).catch(() => undefined)
+    throw error
+  }
+}

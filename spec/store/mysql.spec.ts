@@ -1,0 +1,330 @@
+// The MySQL / MariaDB store: the shared conformance suite, then what only MySQL has.
+import { randomUUID } from 'node:crypto'
+import { Kysely, MysqlDialect, sql } from 'kysely'
+import mysql from 'mysql2'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { mysqlRecordManager, type MysqlOptions } from '../../lib/store/mysql/mysql-record-manager.js'
+import { parseMysqlUrl } from '../../lib/store/mysql/mysql-url.js'
+import { START, type RecordManager, type StoredEvent } from '../../lib/store/RecordManager.js'
+import { guard } from '../support/hooks.js'
+import { adminConnection, dropOrphanSequences, mysqlUrl } from '../support/mysql.js'
+import { expectLeft, expectRight, freshTableName, storeConformance } from './conformance.js'
+
+const url = await mysqlUrl()
+
+const item = (originatorId: string, originatorVersion: number, topic = 'mysql.spec.Happened'): StoredEvent => ({
+  originatorId,
+  originatorVersion,
+  topic,
+  state: new TextEncoder().encode(`{"v":${originatorVersion}}`)
+})
+
+if (url !== undefined) {
+  storeConformance('mysql', (tableName) => expectRight(mysqlRecordManager({ url, tableName })), () =>
+    dropOrphanSequences(url)
+  )
+
+  const test = suite('mysql store')
+  const opened: Array<RecordManager> = []
+  const extraTables: Array<string> = []
+
+  const open = async (options: Partial<MysqlOptions> = {}): Promise<RecordManager> => {
+    const rm = await expectRight(mysqlRecordManager({ url, tableName: freshTableName('my'), ...options } as MysqlOptions))
+    opened.push(rm)
+    return rm
+  }
+  const idsOf = async (rm: RecordManager, position = START): Promise<ReadonlyArray<number>> =>
+    (await expectRight(rm.selectNotifications(position, 1000))).map((n) => n.id)
+
+  test.after(
+    guard('mysql store: close', async () => {
+      const admin = await adminConnection(url)
+      try {
+        for (const rm of opened.splice(0)) {
+          await admin.query(`DROP TABLE IF EXISTS ${rm.tableName}`)
+          await rm.close()
+        }
+        for (const table of extraTables.splice(0)) await admin.query(`DROP TABLE IF EXISTS ${table}`)
+      } finally {
+        await admin.end()
+      }
+      await dropOrphanSequences(url)
+    })
+  )
+
+  // configuration ---------------------------------------------------------------------
+
+  test('a SQLAlchemy-style URL with charset and binary_prefix opens the store', async () => {
+    const rm = await open({ url: `${url}${url.includes('?') ? '&' : '?'}charset=utf8mb4&binary_prefix=true` })
+    const id = `émoji ☕ 🚀 ${randomUUID()}`
+    await expectRight(rm.insertItems([item(id, 1)]))
+    assert.equal((await expectRight(rm.listItems(id))).map((e) => e.originatorId), [id])
+  })
+
+  test('an unknown URL option, a narrow charset or a bad scheme is InvalidConfig, without the password', async () => {
+    for (const bad of [
+      'mysql://u:s3cret@127.0.0.1/test?binary_prefx=true',
+      'mysql://u:s3cret@127.0.0.1/test?charset=utf8',
+      'mysql://u:s3cret@127.0.0.1/test?ssl_mode=SOMETIMES',
+      'mysql://u:s3cret@127.0.0.1/',
+      'postgres://u:s3cret@127.0.0.1/test'
+    ]) {
+      const error = await expectLeft(mysqlRecordManager({ url: bad }))
+      assert.is(error._tag, 'InvalidConfig', bad)
+      assert.not.match(error.message, 's3cret')
+    }
+  })
+
+  test('URL parts and options map onto mysql2 settings', () => {
+    const parsed = parseMysqlUrl(
+      'mysql://us%40er:p%40ss%2Fw@[::1]:3307/my_db?charset=utf8mb4_bin&connect_timeout=5&ssl_mode=REQUIRED&connectionLimit=3&binary_prefix=true'
+    )
+    assert.equal(parsed, {
+      _tag: 'Right',
+      right: {
+        host: '::1',
+        port: 3307,
+        database: 'my_db',
+        user: 'us@er',
+        password: 'p@ss/w',
+        charset: 'UTF8MB4_BIN',
+        connectTimeout: 5000,
+        ssl: { rejectUnauthorized: false },
+        connectionLimit: 3
+      }
+    })
+    const plain = parseMysqlUrl('mariadb://localhost/db')
+    assert.equal(plain, { _tag: 'Right', right: { host: 'localhost', port: 3306, database: 'db' } })
+  })
+
+  test('a bad connectTimeoutMs is InvalidConfig', async () => {
+    for (const connectTimeoutMs of [0, -1, 1.5, Number.NaN]) {
+      assert.is((await expectLeft(mysqlRecordManager({ url, connectTimeoutMs })))._tag, 'InvalidConfig')
+    }
+  })
+
+  test('a schema is refused: on MySQL it is the database, named in the URL', async () => {
+    const error = await expectLeft(mysqlRecordManager({ url, schema: 'other' }))
+    assert.is(error._tag, 'InvalidConfig')
+  })
+
+  test('an unsafe table name is refused', async () => {
+    for (const tableName of ['drop table x', 'a-b', 'eventfold_sequence']) {
+      assert.is((await expectLeft(mysqlRecordManager({ url, tableName })))._tag, 'InvalidConfig', tableName)
+    }
+  })
+
+  test('opening the store twice on one table is harmless', async () => {
+    const rm = await open()
+    await expectRight(rm.insertItems([item(randomUUID(), 1)]))
+    const again = await open({ tableName: rm.tableName })
+    opened.pop() // the first one drops the table
+    await expectRight(again.insertItems([item(randomUUID(), 1)]))
+    assert.equal(await idsOf(rm), [1, 2])
+    await again.close()
+  })
+
+  test('stores opening one new table at once all succeed, and share one sequence', async () => {
+    const tableName = freshTableName('my')
+    const all = await Promise.all(Array.from({ length: 8 }, () => open({ tableName })))
+    await Promise.all(all.map((rm) => expectRight(rm.insertItems([item(randomUUID(), 1), item(randomUUID(), 1)]))))
+    assert.equal(await idsOf(all[0]!), Array.from({ length: 16 }, (_, i) => i + 1))
+  })
+
+  test('an unreachable server gives StoreUnavailable within connectTimeoutMs', async () => {
+    for (const target of ['mysql://root@127.0.0.1:1/test', 'mysql://root@10.255.255.1:3306/test']) {
+      const started = Date.now()
+      const error = await expectLeft(mysqlRecordManager({ url: target, connectTimeoutMs: 800 }))
+      assert.is(error._tag, 'StoreUnavailable', target)
+      assert.ok(Date.now() - started < 3000, `${target} took ${Date.now() - started} ms`)
+    }
+  })
+
+  // notification ids ------------------------------------------------------------------
+
+  test("ids have no gaps after a conflicting save (the seed's walkthrough)", async () => {
+    const rm = await open()
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()]
+    await expectRight(rm.insertItems([item(a, 1), item(a, 2)]))
+    await expectRight(rm.insertItems([item(b, 1)]))
+    assert.equal(await idsOf(rm), [1, 2, 3])
+    assert.is((await expectLeft(rm.insertItems([item(c, 1), item(a, 2)])))._tag, 'ConcurrencyError')
+    await expectRight(rm.insertItems([item(c, 1)]))
+    await expectRight(rm.insertItems([item(randomUUID(), 1)]))
+    assert.equal(await idsOf(rm, '3'), [4, 5])
+  })
+
+  test('a recreated table numbers from 1 again', async () => {
+    const rm = await open()
+    await expectRight(rm.insertItems([item(randomUUID(), 1), item(randomUUID(), 1)]))
+    await rm.db.schema.dropTable(rm.tableName).execute()
+    const again = await open({ tableName: rm.tableName })
+    await expectRight(again.insertItems([item(randomUUID(), 1)]))
+    assert.equal(await idsOf(again), [1])
+  })
+
+  // originator ids ---------------------------------------------------------------------
+
+  test('originator ids are compared byte for byte: case, accents and trailing spaces count', async () => {
+    const rm = await open()
+    const base = randomUUID()
+    const ids = [`a${base}`, `A${base}`, `á${base}`, `a${base} `, `a${base}  `]
+    await expectRight(rm.insertItems(ids.map((id) => item(id, 1))))
+    for (const id of ids) assert.equal((await expectRight(rm.listItems(id))).map((e) => e.originatorId), [id])
+  })
+
+  test('ids and topics up to 255 characters fit, counted in code points; longer ones are InvalidArgument', async () => {
+    const rm = await open()
+    const longest = '🚀'.repeat(255)
+    await expectRight(rm.insertItems([item(longest, 1, 't'.repeat(255))]))
+    assert.equal((await expectRight(rm.listItems(longest))).map((e) => e.topic), ['t'.repeat(255)])
+    for (const bad of [item(`${longest}x`, 1), item('x', 1, 'é'.repeat(256)), item('\uD800x', 1), item('x', 2 ** 32)]) {
+      assert.is((await expectLeft(rm.insertItems([bad])))._tag, 'InvalidArgument')
+    }
+  })
+
+  test('a save larger than max_allowed_packet is split into statements and still all or nothing', async () => {
+    const rm = await open()
+    const { rows } = await sql<{ p: number }>`SELECT @@max_allowed_packet AS p`.execute(rm.db)
+    const mib = 1024 * 1024
+    const count = Math.floor(Number(rows[0]?.p) / mib) + 2
+    const id = randomUUID()
+    const big = Array.from({ length: count }, (_, v) => ({ ...item(id, v), state: new Uint8Array(mib).fill(v) }))
+    assert.is((await expectLeft(rm.insertItems([...big, item(id, 0)])))._tag, 'ConcurrencyError')
+    assert.equal(await idsOf(rm), [])
+    await expectRight(rm.insertItems(big))
+    const read = await expectRight(rm.listItems(id, { gt: count - 2 }))
+    assert.is(read[0]?.state.byteLength, mib)
+    assert.is(read[0]?.state[mib - 1], count - 1)
+  })
+
+  // connections -------------------------------------------------------------------------
+
+  test('a pool passed in stays open after close', async () => {
+    const pool = mysql.createPool({ uri: url.replace(/\?.*$/, ''), connectionLimit: 2 })
+    try {
+      const rm = await expectRight(mysqlRecordManager({ pool, tableName: freshTableName('my') }))
+      await expectRight(rm.insertItems([item(randomUUID(), 1)]))
+      extraTables.push(rm.tableName)
+      await rm.close()
+      const [rows] = await pool.promise().query('SELECT 1 AS one')
+      assert.equal(rows, [{ one: 1 }])
+    } finally {
+      await pool.promise().end()
+    }
+  })
+
+  test('a Kysely passed in stays open after close', async () => {
+    const db = new Kysely<Record<string, never>>({
+      dialect: new MysqlDialect({ pool: mysql.createPool({ uri: url.replace(/\?.*$/, '') }) })
+    })
+    try {
+      const rm = await expectRight(mysqlRecordManager({ kysely: db, tableName: freshTableName('my') }))
+      extraTables.push(rm.tableName)
+      await rm.close()
+      assert.equal((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows, [{ one: 1 }])
+    } finally {
+      await db.destroy()
+    }
+  })
+
+  test('a mysql2/promise pool passed in is refused, not left to hang', async () => {
+    const pool = mysql.createPool({ uri: url.replace(/\?.*$/, '') }).promise()
+    try {
+      const error = await expectLeft(mysqlRecordManager({ pool: pool as unknown as mysql.Pool }))
+      assert.is(error._tag, 'InvalidConfig')
+    } finally {
+      await pool.end()
+    }
+  })
+
+  test('a statement on a killed connection is StoreUnavailable', async () => {
+    const rm = await open()
+    const admin = await adminConnection(url)
+    try {
+      let seen: unknown
+      await rm.db
+        .transaction()
+        .execute(async (trx) => {
+          const { rows } = await sql<{ id: number }>`SELECT CONNECTION_ID() AS id`.execute(trx)
+          await admin.query(`KILL ${Number(rows[0]?.id)}`)
+          seen = await rm.insertItems([item(randomUUID(), 1)], trx)()
+        })
+        .catch(() => undefined)
+      assert.is((seen as { _tag: string; left: { _tag: string } }).left._tag, 'StoreUnavailable')
+      // The pool replaces the dead connection.
+      assert.is(await expectRight(rm.maxNotificationId()), 0)
+    } finally {
+      await admin.end()
+    }
+  })
+
+  // caller transactions ---------------------------------------------------------------
+
+  const withCallerTable = async (rm: RecordManager): Promise<string> => {
+    const table = freshTableName('caller')
+    extraTables.push(table)
+    await sql`CREATE TABLE ${sql.table(table)} (note VARCHAR(50) NOT NULL) ENGINE=InnoDB`.execute(rm.db)
+    return table
+  }
+
+  test("a caller's transaction that commits writes both its rows and the events", async () => {
+    const rm = await open()
+    const table = await withCallerTable(rm)
+    const id = randomUUID()
+    await rm.db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO ${sql.table(table)} (note) VALUES ('mine')`.execute(trx)
+      await expectRight(rm.insertItems([item(id, 1), item(id, 2)], trx))
+    })
+    assert.is((await sql`SELECT note FROM ${sql.table(table)}`.execute(rm.db)).rows.length, 1)
+    assert.equal(await idsOf(rm), [1, 2])
+  })
+
+  test("a caller's transaction that rolls back writes nothing, and takes no ids", async () => {
+    const rm = await open()
+    const table = await withCallerTable(rm)
+    await rm.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`INSERT INTO ${sql.table(table)} (note) VALUES ('mine')`.execute(trx)
+        await expectRight(rm.insertItems([item(randomUUID(), 1)], trx))
+        throw new Error('roll back')
+      })
+      .catch(() => undefined)
+    assert.is((await sql`SELECT note FROM ${sql.table(table)}`.execute(rm.db)).rows.length, 0)
+    assert.equal(await idsOf(rm), [])
+    await expectRight(rm.insertItems([item(randomUUID(), 1)]))
+    assert.equal(await idsOf(rm), [1])
+  })
+
+  test("a conflict inside a caller's transaction that still commits writes its rows and leaves no gap", async () => {
+    const rm = await open()
+    const table = await withCallerTable(rm)
+    const id = randomUUID()
+    await expectRight(rm.insertItems([item(id, 1)]))
+    await rm.db.transaction().execute(async (trx) => {
+      await sql`INSERT INTO ${sql.table(table)} (note) VALUES ('mine')`.execute(trx)
+      assert.is((await expectLeft(rm.insertItems([item(randomUUID(), 1), item(id, 1)], trx)))._tag, 'ConcurrencyError')
+    })
+    assert.is((await sql`SELECT note FROM ${sql.table(table)}`.execute(rm.db)).rows.length, 1)
+    await expectRight(rm.insertItems([item(id, 2)]))
+    assert.equal(await idsOf(rm), [1, 2])
+  })
+
+  test("a caller's transaction that started reading before another writer committed still takes fresh ids", async () => {
+    const rm = await open()
+    await rm.db.transaction().execute(async (trx) => {
+      // Fixes this transaction's snapshot while the log is empty ...
+      const { rows } = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM ${sql.table(rm.tableName)}`.execute(trx)
+      assert.equal(rows, [{ n: 0 }])
+      // ... then another writer commits ...
+      await expectRight(rm.insertItems([item(randomUUID(), 1)]))
+      // ... and this save must not reuse id 1.
+      await expectRight(rm.insertItems([item(randomUUID(), 1)], trx))
+    })
+    assert.equal(await idsOf(rm), [1, 2])
+  })
+
+  test.run()
+}
