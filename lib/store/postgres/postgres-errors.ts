@@ -1,0 +1,83 @@
+/**
+ * Turns what postgres.js (or Kysely over it, or node-postgres behind a
+ * caller's Kysely) throws into a `StoreError`. The PostgreSQL store calls this
+ * exactly once per failure, at its boundary.
+ *
+ * @since 0.1.0
+ */
+import {
+  concurrencyError,
+  storeFailure,
+  storeUnavailable,
+  type StoreError
+} from '../../errors/EventfoldError.js'
+
+// -------------------------------------------------------------------------------------
+// utils
+// -------------------------------------------------------------------------------------
+
+/** SQLSTATE unique_violation: the key on (originator_id, originator_version). */
+const UNIQUE_VIOLATION = '23505'
+
+/** postgres.js's own codes, and Node's socket codes, for a connection that failed or went away. */
+const LOST = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  // admin_shutdown, crash_shutdown, cannot_connect_now (the server is starting or stopping)
+  '57P01',
+  '57P02',
+  '57P03'
+])
+
+/** node-postgres says so only in messages; Kysely too, once destroyed. */
+const LOST_MESSAGE = /Connection terminated|driver has already been destroyed/i
+
+const codeOf = (cause: unknown): string | undefined =>
+  typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string'
+    ? cause.code
+    : undefined
+
+const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
+/**
+ * Whether `cause` means the connection failed or was lost (rather than that
+ * the server refused a statement). Node reports a refused connection to a
+ * host with several addresses as an `AggregateError`, so its members count.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const isConnectionLoss = (cause: unknown): boolean => {
+  const code = codeOf(cause)
+  if (code !== undefined && (LOST.has(code) || code.startsWith('08'))) return true
+  if (cause instanceof AggregateError) return cause.errors.some(isConnectionLoss)
+  return LOST_MESSAGE.test(messageOf(cause))
+}
+
+/**
+ * Classifies a PostgreSQL failure: a broken unique key (`23505`) is a
+ * `ConcurrencyError` naming `originatorIds` (computed only then), a failed or
+ * lost connection is `StoreUnavailable`, and anything else is `StoreFailure`.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const classifyPostgresError =
+  (originatorIds: () => ReadonlyArray<string> = () => []) =>
+  (cause: unknown): StoreError => {
+    const message = messageOf(cause)
+    if (codeOf(cause) === UNIQUE_VIOLATION) return concurrencyError(`a version exists already: ${message}`, originatorIds())
+    if (isConnectionLoss(cause)) return storeUnavailable(`PostgreSQL is unavailable: ${message}`, cause)
+    return storeFailure(`PostgreSQL refused the statement: ${message}`, cause)
+  }

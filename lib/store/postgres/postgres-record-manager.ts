@@ -1,0 +1,407 @@
+/**
+ * The PostgreSQL store: a `RecordManager` over postgres.js, through Kysely
+ * and eventfold's prepared-statement driver (or over a Kysely instance the
+ * caller built).
+ *
+ * Notification order. A sequence hands out ids at insert time, but
+ * transactions commit in another order, so a reader paging by `id > last`
+ * can pass an id whose transaction commits later, and skip it for good. Each
+ * row therefore records the id of the transaction that wrote it
+ * (`transaction_id xid8`), and readers take only rows whose transaction is
+ * older than every transaction still running (below
+ * `pg_snapshot_xmin(pg_current_snapshot())`), in `(transaction_id, id)`
+ * order. Every row a later reader could see then sorts after the ones already
+ * read. The position is the pair `"<transaction id>/<id>"`. A long-running
+ * transaction anywhere on the server delays (never reorders) what readers
+ * see.
+ *
+ * Notification ids are unique and increase within a transaction, but a
+ * failed or rolled-back insert still consumes sequence values: on PostgreSQL
+ * the ids can have gaps (SQLite and MySQL are gapless), and their order is
+ * not the log order.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/Either'
+import { pipe } from 'fp-ts/function'
+import * as TE from 'fp-ts/TaskEither'
+import { Kysely, sql, type Generated } from 'kysely'
+import postgres from 'postgres'
+import {
+  invalidConfig,
+  storeUnavailable,
+  type InvalidConfig,
+  type StoreError
+} from '../../errors/EventfoldError.js'
+import type {
+  CallerTransaction,
+  ListItemsOptions,
+  Notification,
+  Position,
+  RecordManager,
+  RecordsDatabase,
+  StoredEvent
+} from '../RecordManager.js'
+import { resolveTableOptions, type EventRow, type TableOptions } from '../schema.js'
+import {
+  formatPosition,
+  parsePosition,
+  validateIdRange,
+  validateItems,
+  validateLimit,
+  validateListOptions,
+  validateOriginatorId
+} from './postgres-arguments.js'
+import { postgresDialect } from './postgres-dialect.js'
+import type { PostgresSql } from './postgres-driver.js'
+import { classifyPostgresError } from './postgres-errors.js'
+import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
+import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * How writers order themselves.
+ *
+ * - `'snapshot'` (the default): writers run concurrently; readers follow
+ *   transaction ids, so they never skip.
+ * - `'serialised'`: every save also takes `LOCK TABLE … IN EXCLUSIVE MODE`
+ *   until it commits, so one writer at a time. Simpler to reason about, and
+ *   much slower under concurrent writers.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type PostgresMode = 'snapshot' | 'serialised'
+
+/**
+ * Where the PostgreSQL store keeps its records: a connection string it opens
+ * (and `close()` ends) a pool for, or a postgres.js pool or Kysely instance
+ * the caller owns (which `close()` leaves open).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type PostgresOptions = TableOptions & {
+  readonly mode?: PostgresMode
+  /** How long to wait for the server at start-up before `StoreUnavailable`. Defaults to 10. */
+  readonly connectTimeoutSeconds?: number
+} & (
+    | { readonly url: string }
+    | { readonly sql: PostgresSql }
+    | { readonly kysely: Kysely<any> } // driver boundary: the caller's schema type is theirs, not ours
+  )
+
+/**
+ * The default of {@link PostgresOptions.connectTimeoutSeconds}.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
+
+export {
+  /**
+   * Rows per INSERT statement; a larger save is chunked inside one transaction.
+   *
+   * @category constants
+   * @since 0.1.0
+   */
+  ROWS_PER_INSERT
+} from './postgres-insert.js'
+
+/** A row as this store sees it: the port's row and the writer's transaction id. */
+interface PostgresRow extends EventRow {
+  readonly transaction_id: Generated<string>
+}
+
+type Records = Record<string, PostgresRow>
+
+interface Opened {
+  readonly db: Kysely<Records>
+  /** Releases what we opened; never rejects. */
+  readonly close: () => Promise<void>
+  /** Like `close`, but abandons queries still waiting for a server that never answered. */
+  readonly abort: () => Promise<void>
+}
+
+// -------------------------------------------------------------------------------------
+// opening
+// -------------------------------------------------------------------------------------
+
+const validateTimeout = (seconds: number | undefined): E.Either<InvalidConfig, number> => {
+  const s = seconds ?? DEFAULT_CONNECT_TIMEOUT_SECONDS
+  return Number.isFinite(s) && s > 0
+    ? E.right(s)
+    : E.left(invalidConfig(`connectTimeoutSeconds ${String(seconds)} is not a positive number`))
+}
+
+/** Transforms rename columns or change values under Kysely's feet: refuse them rather than misread rows. */
+const validatePool = (pool: PostgresSql): E.Either<InvalidConfig, PostgresSql> => {
+  const { column, value, row } = pool.options.transform
+  return column.from === undefined && value.from === undefined && row.from === undefined
+    ? E.right(pool)
+    : E.left(invalidConfig('the postgres.js pool transforms result rows (transform option): pass one without transforms'))
+}
+
+const ownKysely = (pool: PostgresSql, owned: boolean): Opened => {
+  const db = new Kysely<Records>({ dialect: postgresDialect({ sql: pool, endOnDestroy: owned }) })
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= db.destroy().catch(() => undefined))
+  return {
+    db,
+    close,
+    // postgres.js's end() waits for queued queries, which may be waiting on a server that is not there.
+    abort: async () => {
+      if (owned) await pool.end({ timeout: 0 }).catch(() => undefined)
+      await close()
+    }
+  }
+}
+
+const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, PostgresSql> => {
+  if (!/^postgres(ql)?:\/\//.test(url)) return E.left(invalidConfig('a PostgreSQL url starts with postgres:// or postgresql://'))
+  return E.tryCatch(
+    () => postgres(url, { connect_timeout: timeoutSeconds, onnotice: () => undefined }),
+    (cause) => invalidConfig(`cannot read the PostgreSQL url: ${cause instanceof Error ? cause.message : String(cause)}`)
+  )
+}
+
+const open = (options: PostgresOptions, timeoutSeconds: number): E.Either<InvalidConfig, Opened> => {
+  if ('kysely' in options) {
+    const db: Kysely<Records> = options.kysely
+    return E.right({ db, close: async () => undefined, abort: async () => undefined })
+  }
+  if ('sql' in options) return pipe(validatePool(options.sql), E.map((pool) => ownKysely(pool, false)))
+  return pipe(openPool(options.url, timeoutSeconds), E.map((pool) => ownKysely(pool, true)))
+}
+
+/** Gives up on `task` after `seconds`: postgres.js retries a vanished host forever rather than time out. */
+const within =
+  <E, A>(seconds: number, onTimeout: () => E) =>
+  (task: TE.TaskEither<E, A>): TE.TaskEither<E, A> =>
+  () =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(E.left(onTimeout())), seconds * 1000)
+      void task().then((result) => {
+        clearTimeout(timer)
+        resolve(result)
+      })
+    })
+
+// -------------------------------------------------------------------------------------
+// rows
+// -------------------------------------------------------------------------------------
+
+interface ItemRow {
+  readonly originator_id: string
+  readonly originator_version: number
+  readonly topic: string
+  readonly state: Uint8Array
+}
+
+interface NotificationRow extends ItemRow {
+  /** bigint: a string from postgres.js and node-postgres, a bigint with custom types. */
+  readonly id: number | string | bigint
+  readonly txid: string
+}
+
+const toItem = (r: ItemRow): StoredEvent => ({
+  originatorId: r.originator_id,
+  originatorVersion: r.originator_version,
+  topic: r.topic,
+  // postgres.js and node-postgres return bytea as a Buffer, which is a Uint8Array.
+  state: r.state
+})
+
+const toNotification = (r: NotificationRow): Notification => {
+  const id = Number(r.id)
+  return { id, ...toItem(r), position: formatPosition(r.txid, id) }
+}
+
+const ITEM_COLUMNS = ['originator_id', 'originator_version', 'topic', 'state'] as const
+
+const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
+
+const originatorIdsOf = (items: ReadonlyArray<StoredEvent>) => (): ReadonlyArray<string> => [
+  ...new Set(items.map((e) => e.originatorId))
+]
+
+/** Rows whose transaction ended before every transaction still running began: nothing can commit before them any more. */
+const SETTLED = sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMode, opened: Opened): RecordManager => {
+  const table = names.qualified
+  // The port's view of the same instance: our row type adds transaction_id, which the port does not know.
+  const records = db as unknown as Kysely<RecordsDatabase>
+  const lockTable = sql`lock table ${sql.raw(names.quoted)} in exclusive mode`
+  let closing: Promise<void> | undefined
+
+  /** Runs `f` unless closed by the time the task runs, classifying whatever it throws. */
+  const attempt =
+    <A>(f: () => Promise<A>, originatorIds?: () => ReadonlyArray<string>): TE.TaskEither<StoreError, A> =>
+    () =>
+      closing === undefined
+        ? TE.tryCatch(f, classifyPostgresError(originatorIds))()
+        : Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
+
+  const compileInsert = insertCompiler(records, table)
+
+  const insertChunks = async (writer: Kysely<Records>, items: ReadonlyArray<StoredEvent>): Promise<void> => {
+    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) await writer.executeQuery(compileInsert(chunk))
+  }
+
+  const write = async (items: ReadonlyArray<StoredEvent>, trx: CallerTransaction | undefined): Promise<void> => {
+    if (trx !== undefined) {
+      // The caller's transaction, typed by our table alone: its schema type is the caller's.
+      const writer = trx as unknown as Kysely<Records>
+      if (mode === 'serialised') await lockTable.execute(writer)
+      // A savepoint keeps the caller's transaction usable after a conflict (PostgreSQL
+      // would otherwise abort all of it), and a chunked save all or nothing.
+      await sql`savepoint eventfold_insert`.execute(writer)
+      try {
+        await insertChunks(writer, items)
+        await sql`release savepoint eventfold_insert`.execute(writer)
+      } catch (error) {
+        // The first error is the one to report, even if the connection is gone too.
+        await sql`rollback to savepoint eventfold_insert`.execute(writer).catch(() => undefined)
+        throw error
+      }
+      return
+    }
+    // One multi-row INSERT is atomic on its own: one round trip, no BEGIN or COMMIT.
+    if (mode === 'snapshot' && items.length <= ROWS_PER_INSERT) {
+      await db.executeQuery(compileInsert(items))
+      return
+    }
+    await db.transaction().execute(async (writer) => {
+      if (mode === 'serialised') await lockTable.execute(writer)
+      await insertChunks(writer, items)
+    })
+  }
+
+  const insertItems: RecordManager['insertItems'] = (items, trx) =>
+    pipe(
+      TE.fromEither(validateItems(items)),
+      TE.chainW((valid) => (valid.length === 0 ? TE.right(undefined) : attempt(() => write(valid, trx), originatorIdsOf(valid))))
+    )
+
+  const listItems = (originatorId: string, options: ListItemsOptions = {}) =>
+    pipe(
+      TE.fromEither(validateOriginatorId(originatorId)),
+      TE.chainFirstW(() => TE.fromEither(validateListOptions(options))),
+      TE.chainW(() =>
+        attempt(async () => {
+          const { gt, lte, desc, limit } = options
+          let q = db.selectFrom(table).select(ITEM_COLUMNS).where('originator_id', '=', originatorId)
+          if (gt !== undefined) q = q.where('originator_version', '>', gt)
+          if (lte !== undefined) q = q.where('originator_version', '<=', lte)
+          q = q.orderBy('originator_version', desc === true ? 'desc' : 'asc')
+          if (limit !== undefined) q = q.limit(limit)
+          const rows: ReadonlyArray<ItemRow> = await q.execute()
+          return rows.map(toItem)
+        })
+      )
+    )
+
+  const notifications = () =>
+    db
+      .selectFrom(table)
+      // The text cast is aliased apart from the column, so ORDER BY still means the xid8 column.
+      .select(['id', ...ITEM_COLUMNS, sql<string>`transaction_id::text`.as('txid')])
+      .where(SETTLED)
+
+  const selectNotifications = (position: Position, limit: number) =>
+    pipe(
+      TE.fromEither(parsePosition(position)),
+      TE.chainFirstW(() => TE.fromEither(validateLimit(limit))),
+      TE.chainW((after) =>
+        attempt(async () => {
+          if (limit === 0) return []
+          let q = notifications()
+          // The same pair as the ORDER BY, so the index on (transaction_id, id) serves both.
+          if (after !== undefined) q = q.where(sql<boolean>`(transaction_id, id) > (${after.transactionId}::xid8, ${after.id}::bigint)`)
+          const rows: ReadonlyArray<NotificationRow> = await q.orderBy('transaction_id').orderBy('id').limit(limit).execute()
+          return rows.map(toNotification)
+        })
+      )
+    )
+
+  const selectNotificationRange = (start: number, end: number) =>
+    pipe(
+      TE.fromEither(validateIdRange(start, end)),
+      TE.chainW(() =>
+        attempt(async () => {
+          if (start > end) return []
+          const rows: ReadonlyArray<NotificationRow> = await notifications()
+            .where('id', '>=', start)
+            .where('id', '<=', end)
+            .orderBy('id')
+            .execute()
+          return rows.map(toNotification)
+        })
+      )
+    )
+
+  const maxNotificationId = () =>
+    attempt(async () => {
+      const row = await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.max('id').as('max'))
+        .where(SETTLED)
+        .executeTakeFirst()
+      return Number(row?.max ?? 0)
+    })
+
+  return {
+    dialect: 'postgres',
+    tableName: table,
+    db: records,
+    insertItems,
+    listItems,
+    selectNotifications,
+    selectNotificationRange,
+    maxNotificationId,
+    query: () => records.selectFrom(table),
+    close: () => (closing ??= opened.close())
+  }
+}
+
+/**
+ * Opens the PostgreSQL store: validates the options, connects, and creates
+ * the schema, table and index if missing. A server that does not answer
+ * within `connectTimeoutSeconds` gives `StoreUnavailable`.
+ *
+ * @example
+ * import { postgresRecordManager } from './postgres-record-manager.js'
+ * const opened = postgresRecordManager({ url: 'postgres://postgres@localhost/app', schema: 'events' })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const postgresRecordManager = (options: PostgresOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> => {
+  const mode = options.mode ?? 'snapshot'
+  if (mode !== 'snapshot' && mode !== 'serialised') return TE.left(invalidConfig(`unknown mode ${JSON.stringify(mode)}`))
+  const settings = pipe(
+    E.Do,
+    E.bind('table', () => resolveTableOptions(options)),
+    E.bind('timeout', () => validateTimeout(options.connectTimeoutSeconds)),
+    E.bind('opened', ({ timeout }) => open(options, timeout))
+  )
+  if (E.isLeft(settings)) return TE.left(settings.left)
+  const { table, timeout, opened } = settings.right
+  const names = tableNames(table.tableName, table.schema)
+  return pipe(
+    ensureTable(opened.db, names),
+    within<StoreError | InvalidConfig, void>(timeout, () => storeUnavailable(`PostgreSQL did not answer within ${timeout} s`, undefined)),
+    TE.orElseFirst(() => TE.fromTask(opened.abort)),
+    TE.map(() => recordManager(opened.db, names, mode, opened))
+  )
+}

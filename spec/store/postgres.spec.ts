@@ -1,0 +1,339 @@
+import { randomUUID } from 'node:crypto'
+import { Kysely, sql as raw } from 'kysely'
+import postgres from 'postgres'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Notification, RecordManager, StoredEvent } from '../../lib/store/RecordManager.js'
+import { START } from '../../lib/store/RecordManager.js'
+import { postgresDialect } from '../../lib/store/postgres/postgres-dialect.js'
+import { postgresRecordManager, type PostgresOptions } from '../../lib/store/postgres/postgres-record-manager.js'
+import { guard } from '../support/hooks.js'
+import { freshDatabase, uniqueName, type FreshDatabase } from '../support/postgres.js'
+import { expectLeft, expectRight, freshTableName, storeConformance } from './conformance.js'
+
+const item = (originatorId: string, originatorVersion: number, topic = 'spec.Happened'): StoredEvent => ({
+  originatorId,
+  originatorVersion,
+  topic,
+  state: Uint8Array.of(originatorVersion % 256, 0x7b, 0x7d)
+})
+
+const ids = (ns: ReadonlyArray<Notification>) => ns.map((n) => n.id)
+
+// -------------------------------------------------------------------------------------
+// the conformance suite, in both modes
+// -------------------------------------------------------------------------------------
+
+/** One fresh database for the whole file, created on first use. */
+let database: Promise<FreshDatabase> | undefined
+const db = () => (database ??= freshDatabase('store'))
+
+// Snapshot mode over a pool the spec owns (passed in, so left open by close()).
+let pool: postgres.Sql | undefined
+storeConformance(
+  'postgres, snapshot mode, a passed-in postgres.js pool',
+  async (tableName) => {
+    pool ??= postgres((await db()).url, { onnotice: () => undefined })
+    return expectRight(postgresRecordManager({ sql: pool, tableName }))
+  },
+  async () => {
+    await pool?.end()
+    pool = undefined
+  }
+)
+
+// Serialised mode over a url: each record manager opens and ends its own pool.
+storeConformance('postgres, serialised mode, a url', async (tableName) =>
+  expectRight(postgresRecordManager({ url: (await db()).url, tableName, mode: 'serialised' }))
+)
+
+// -------------------------------------------------------------------------------------
+// what only PostgreSQL has
+// -------------------------------------------------------------------------------------
+
+interface Context {
+  url: string
+  sql: postgres.Sql
+  opened: Array<RecordManager>
+}
+
+const pg = suite<Context>('postgres store', { url: '', sql: undefined as unknown as postgres.Sql, opened: [] })
+
+pg.before(
+  guard('postgres store: open', async (context) => {
+    context.url = (await db()).url
+    context.sql = postgres(context.url, { max: 4, onnotice: () => undefined })
+  })
+)
+
+pg.after(
+  guard('postgres store: close', async (context) => {
+    for (const rm of context.opened.splice(0)) await rm.close()
+    await context.sql.end()
+    await (await db()).drop()
+  })
+)
+
+const openWith = async (context: Context, options: Partial<PostgresOptions> & Record<string, unknown> = {}) => {
+  const rm = await expectRight(postgresRecordManager({ sql: context.sql, tableName: freshTableName('pg'), ...options } as PostgresOptions))
+  context.opened.push(rm)
+  return rm
+}
+
+pg('a schema option puts the table in that schema, created if missing, and reopening is idempotent', async (context) => {
+  const schema = uniqueName('ef_schema')
+  const first = await openWith(context, { schema, tableName: 'events' })
+  assert.is(first.tableName, `${schema}.events`)
+  await expectRight(first.insertItems([item('a', 1)]))
+  const again = await openWith(context, { schema, tableName: 'events' })
+  assert.is((await expectRight(again.listItems('a'))).length, 1)
+  assert.is((await first.query().selectAll().execute()).length, 1)
+
+  const [where] = await context.sql<Array<{ table_schema: string }>>`
+    select table_schema from information_schema.tables where table_name = 'events' and table_schema = ${schema}`
+  assert.is(where?.table_schema, schema)
+  // Nothing leaked into the default schema.
+  const [leaked] = await context.sql`select to_regclass('public.events') as t`
+  assert.is(leaked?.['t'], null)
+  await context.sql.unsafe(`drop schema "${schema}" cascade`)
+})
+
+pg('processes racing to create the same table all open it', async (context) => {
+  const schema = uniqueName('ef_race')
+  const tableName = 'raced'
+  const racers = await Promise.all(
+    Array.from({ length: 6 }, () => postgresRecordManager({ url: context.url, schema, tableName })())
+  )
+  for (const r of racers) {
+    assert.is(r._tag, 'Right', JSON.stringify(r))
+    if (r._tag === 'Right') context.opened.push(r.right)
+  }
+  await context.sql.unsafe(`drop schema "${schema}" cascade`)
+})
+
+pg('the table has the columns, keys and index the notification reader relies on', async (context) => {
+  const rm = await openWith(context)
+  const columns = await context.sql<Array<{ column_name: string; data_type: string }>>`
+    select column_name, data_type from information_schema.columns where table_name = ${rm.tableName} order by ordinal_position`
+  assert.equal(
+    columns.map((c) => `${c.column_name} ${c.data_type}`),
+    ['id bigint', 'originator_id text', 'originator_version integer', 'topic text', 'state bytea', 'transaction_id xid8']
+  )
+  const indexes = await context.sql<Array<{ indexdef: string }>>`select indexdef from pg_indexes where tablename = ${rm.tableName}`
+  const defs = indexes.map((i) => i.indexdef).join('\n')
+  assert.match(defs, /UNIQUE INDEX \S+ ON \S+ USING btree \(originator_id, originator_version\)/)
+  assert.match(defs, /UNIQUE INDEX \S+ ON \S+ USING btree \(id\)/)
+  assert.match(defs, /INDEX \S+ ON \S+ USING btree \(transaction_id, id\)/)
+})
+
+pg('two table names on one database are isolated', async (context) => {
+  const [a, b] = [await openWith(context), await openWith(context)]
+  await expectRight(a.insertItems([item('x', 1, 'in a')]))
+  await expectRight(b.insertItems([item('x', 1, 'in b'), item('x', 2, 'in b')]))
+  assert.equal((await expectRight(a.listItems('x'))).map((e) => e.topic), ['in a'])
+  assert.equal(ids(await expectRight(b.selectNotifications(START, 10))), [1, 2])
+})
+
+pg('a passed-in postgres.js pool stays open after close()', async (context) => {
+  const rm = await expectRight(postgresRecordManager({ sql: context.sql, tableName: freshTableName('pg') }))
+  await rm.close()
+  await rm.close() // idempotent
+  const [row] = await context.sql`select 1 as one`
+  assert.is(row?.['one'], 1)
+  const error = await expectLeft(rm.listItems('a'))
+  assert.is(error._tag, 'StoreUnavailable')
+})
+
+pg('a passed-in Kysely instance stays usable after close()', async (context) => {
+  const kysely = new Kysely<Record<string, never>>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }) })
+  const rm = await expectRight(postgresRecordManager({ kysely, tableName: freshTableName('pg') }))
+  await expectRight(rm.insertItems([item('k', 1)]))
+  await rm.close()
+  const { rows } = await raw<{ one: number }>`select 1 as one`.execute(kysely)
+  assert.equal(rows, [{ one: 1 }])
+  await kysely.destroy()
+})
+
+interface CallerDatabase {
+  orders: { id: string; total: number }
+}
+
+const callerKysely = (context: Context) =>
+  new Kysely<CallerDatabase>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }) })
+
+pg("a caller's Kysely transaction that rolls back writes nothing; one that commits writes its rows and the events", async (context) => {
+  const rm = await openWith(context)
+  const caller = callerKysely(context)
+  await raw`create table if not exists orders (id text primary key, total integer not null)`.execute(caller)
+  const [rolledBack, committed] = [randomUUID(), randomUUID()]
+
+  const failure = new Error('the caller changes its mind')
+  const outcome = await caller
+    .transaction()
+    .execute(async (trx) => {
+      await trx.insertInto('orders').values({ id: rolledBack, total: 1 }).execute()
+      await expectRight(rm.insertItems([item(rolledBack, 1), item(rolledBack, 2)], trx))
+      throw failure
+    })
+    .catch((e: unknown) => e)
+  assert.is(outcome, failure)
+  assert.equal(await expectRight(rm.listItems(rolledBack)), [])
+  assert.is((await caller.selectFrom('orders').where('id', '=', rolledBack).selectAll().execute()).length, 0)
+
+  await caller.transaction().execute(async (trx) => {
+    await trx.insertInto('orders').values({ id: committed, total: 2 }).execute()
+    await expectRight(rm.insertItems([item(committed, 1), item(committed, 2)], trx))
+  })
+  assert.is((await expectRight(rm.listItems(committed))).length, 2)
+  assert.equal(await caller.selectFrom('orders').where('id', '=', committed).selectAll().execute(), [{ id: committed, total: 2 }])
+  await caller.destroy()
+})
+
+pg("a conflict inside a caller's transaction leaves it usable: its other writes still commit", async (context) => {
+  const rm = await openWith(context, { mode: 'serialised' })
+  const caller = callerKysely(context)
+  await raw`create table if not exists orders (id text primary key, total integer not null)`.execute(caller)
+  const id = randomUUID()
+  await expectRight(rm.insertItems([item(id, 1)]))
+  await caller.transaction().execute(async (trx) => {
+    const error = await expectLeft(rm.insertItems([item(id, 2), item(id, 1)], trx))
+    assert.is(error._tag, 'ConcurrencyError')
+    await trx.insertInto('orders').values({ id, total: 3 }).execute()
+  })
+  assert.is((await caller.selectFrom('orders').where('id', '=', id).selectAll().execute()).length, 1)
+  assert.equal((await expectRight(rm.listItems(id))).map((e) => e.originatorVersion), [1])
+  await caller.destroy()
+})
+
+pg('injection-looking names are refused before any SQL runs', async (context) => {
+  for (const options of [
+    { tableName: 'events; drop table orders' },
+    { tableName: 'events"--' },
+    { tableName: 'public.events' },
+    { tableName: 'events', schema: 'x"; drop schema public cascade; --' },
+    { tableName: '' }
+  ]) {
+    const error = await expectLeft(postgresRecordManager({ sql: context.sql, ...options }))
+    assert.is(error._tag, 'InvalidConfig', JSON.stringify(options))
+  }
+})
+
+pg('bad settings are InvalidConfig', async (context) => {
+  const cases: ReadonlyArray<PostgresOptions> = [
+    { url: 'mysql://root@localhost/x' },
+    { url: 'not a url' },
+    { url: context.url, connectTimeoutSeconds: 0 },
+    { url: context.url, mode: 'eventual' as 'snapshot' },
+    { sql: postgres(context.url, { transform: postgres.camel }) }
+  ]
+  for (const options of cases) assert.is((await expectLeft(postgresRecordManager(options)))._tag, 'InvalidConfig')
+})
+
+pg('a table made without transaction_id is refused with InvalidConfig', async (context) => {
+  const tableName = freshTableName('old')
+  await context.sql.unsafe(`create table "${tableName}" (id bigserial, originator_id text, originator_version int, topic text, state bytea)`)
+  const error = await expectLeft(postgresRecordManager({ sql: context.sql, tableName }))
+  assert.is(error._tag, 'InvalidConfig')
+  assert.match(error.message, 'transaction_id')
+})
+
+pg('ids PostgreSQL text cannot hold, and versions its integer cannot, are InvalidArgument', async (context) => {
+  const rm = await openWith(context)
+  for (const bad of [item('a\u0000b', 1), item('a', 2 ** 31), item('a', 1, 'topic\u0000')])
+    assert.is((await expectLeft(rm.insertItems([bad])))._tag, 'InvalidArgument')
+  await expectRight(rm.insertItems([item('a', 2 ** 31 - 1)]))
+  assert.is((await expectLeft(rm.listItems('a\u0000')))._tag, 'InvalidArgument')
+})
+
+pg('malformed positions are InvalidArgument; positions round-trip', async (context) => {
+  const rm = await openWith(context)
+  for (const bad of ['1', '1/0', '-1/2', '1/2/3', ' 1/2', '01/2', '18446744073709551616/1', '1/9223372036854775808'])
+    assert.is((await expectLeft(rm.selectNotifications(bad, 10)))._tag, 'InvalidArgument', bad)
+  await expectRight(rm.insertItems([item('p', 1), item('p', 2), item('p', 3)]))
+  const [first, ...rest] = await expectRight(rm.selectNotifications(START, 10))
+  assert.match(first?.position ?? '', /^\d+\/1$/)
+  assert.equal(ids(await expectRight(rm.selectNotifications(first!.position, 10))), ids(rest))
+  assert.equal(await expectRight(rm.selectNotifications(START, 0)), [])
+  assert.is((await expectLeft(rm.selectNotifications(START, -1)))._tag, 'InvalidArgument')
+})
+
+pg('notification ids can have gaps after a failed insert, and readers do not mind', async (context) => {
+  const rm = await openWith(context)
+  await expectRight(rm.insertItems([item('g', 1)]))
+  await expectLeft(rm.insertItems([item('h', 1), item('g', 1)])) // consumes two sequence values
+  await expectRight(rm.insertItems([item('g', 2)]))
+  const ns = await expectRight(rm.selectNotifications(START, 10))
+  assert.equal(ids(ns), [1, 4])
+  assert.is(await expectRight(rm.maxNotificationId()), 4)
+  assert.equal(ids(await expectRight(rm.selectNotificationRange(1, 4))), [1, 4])
+})
+
+pg('a notification written by a transaction still open is not returned until it commits', async (context) => {
+  const rm = await openWith(context)
+  const caller = callerKysely(context)
+  await expectRight(rm.insertItems([item('early', 1)]))
+  let release = () => undefined as void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  let inserted = () => undefined as void
+  const written = new Promise<void>((resolve) => (inserted = resolve))
+  const slow = caller.transaction().execute(async (trx) => {
+    await expectRight(rm.insertItems([item('slow', 1)], trx))
+    inserted()
+    await held
+  })
+  await written
+  // Committed after the slow one's insert, so with a higher id.
+  await expectRight(rm.insertItems([item('fast', 1)]))
+  // 'early' too, unless another session on a shared server holds an older transaction open.
+  const before = (await expectRight(rm.selectNotifications(START, 10))).map((n) => n.originatorId)
+  assert.ok(!before.includes('fast') && !before.includes('slow'), `nothing past the open transaction is settled yet: ${before.join()}`)
+  assert.is(await expectRight(rm.maxNotificationId()), before.length === 0 ? 0 : 1)
+  release()
+  await slow
+  assert.equal((await expectRight(rm.selectNotifications(START, 10))).map((n) => n.originatorId).sort(), ['early', 'fast', 'slow'])
+  await caller.destroy()
+})
+
+pg('a server that refuses connections gives StoreUnavailable at once', async () => {
+  const started = Date.now()
+  const error = await expectLeft(postgresRecordManager({ url: 'postgres://postgres@127.0.0.1:1/nothing', connectTimeoutSeconds: 5 }))
+  assert.is(error._tag, 'StoreUnavailable')
+  assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`)
+})
+
+pg('a server that never answers gives StoreUnavailable within connectTimeoutSeconds', async () => {
+  // A listening socket that accepts and then says nothing: the start-up message gets no reply.
+  const { createServer } = await import('node:net')
+  const sockets: Array<import('node:net').Socket> = []
+  const silent = createServer((s) => void sockets.push(s))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  const address = silent.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  const started = Date.now()
+  const error = await expectLeft(postgresRecordManager({ url: `postgres://postgres@127.0.0.1:${port}/x`, connectTimeoutSeconds: 1 }))
+  const elapsed = Date.now() - started
+  for (const s of sockets) s.destroy()
+  silent.close()
+  assert.is(error._tag, 'StoreUnavailable')
+  assert.ok(elapsed >= 900 && elapsed < 3000, `took ${elapsed} ms`)
+})
+
+pg('a vanished host gives StoreUnavailable within connectTimeoutSeconds, not a hang', async () => {
+  const started = Date.now()
+  // TEST-NET-3 (RFC 5737): never routed. Depending on the network it hangs or fails at once.
+  const error = await expectLeft(postgresRecordManager({ url: 'postgres://postgres@203.0.113.1:5432/x', connectTimeoutSeconds: 1 }))
+  assert.is(error._tag, 'StoreUnavailable')
+  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`)
+})
+
+pg('a url record manager ends its own pool on close()', async (context) => {
+  const rm = await expectRight(postgresRecordManager({ url: context.url, tableName: freshTableName('own') }))
+  await expectRight(rm.insertItems([item('u', 1)]))
+  const before = await context.sql<Array<{ n: string }>>`select count(*) as n from pg_stat_activity where datname = current_database()`
+  await rm.close()
+  const after = await context.sql<Array<{ n: string }>>`select count(*) as n from pg_stat_activity where datname = current_database()`
+  assert.ok(Number(after[0]?.n) < Number(before[0]?.n), `connections ${before[0]?.n} then ${after[0]?.n}`)
+  assert.is((await expectLeft(rm.maxNotificationId()))._tag, 'StoreUnavailable')
+})
+
+pg.run()
