@@ -5,9 +5,9 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
-import * as TE from 'fp-ts/TaskEither'
-import { pipe } from 'fp-ts/function'
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import type { Kysely } from 'kysely'
 import type { Sql } from 'postgres'
 import type { AggregateOf, AnyKind, KindCommandOf, KindErrorOf } from '../codec/AggregateKind.js'
@@ -18,8 +18,10 @@ import { transcoder } from '../codec/Transcoder.js'
 import { expectedVersion, markSaved, type Aggregate } from '../domain/Aggregate.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import {
+  aggregateNotFound,
   invalidArgument,
   invalidConfig,
+  type EventfoldError,
   type CodecError,
   type InvalidArgument,
   type InvalidConfig,
@@ -29,7 +31,11 @@ import { notificationLog, type NotificationLog } from '../notification/Notificat
 import { notificationLogReader, type NotificationLogReader, type ReaderOptions } from '../notification/NotificationLogReader.js'
 import { connect, type Connection } from '../store/connect.js'
 import type { CallerTransaction, DialectName, RecordManager, StoredEvent } from '../store/RecordManager.js'
+import { DEFAULT_TABLE_NAME } from '../store/schema.js'
 import { DEFAULT_URI } from '../store/Uri.js'
+import { aggregateCache } from './AggregateCache.js'
+import { snapshotStore, SNAPSHOTS_SUFFIX, type SnapshotStore } from './Snapshots.js'
+import type { OnWarning } from './Warning.js'
 import { eventMapper } from './EventMapper.js'
 import { eventStore, type EventStore } from './EventStore.js'
 import { persistencePolicy, type PersistencePolicy } from './PersistencePolicy.js'
@@ -79,6 +85,10 @@ export interface ApplicationOptions {
   readonly env?: Readonly<Record<string, string | undefined>>
   /** The clock that stamps events; `() => new Date()` by default. */
   readonly clock?: () => Date
+  /** How many aggregates the repository keeps in memory; none by default. */
+  readonly cacheSize?: number
+  /** Where warnings go, such as a snapshot that was ignored; nowhere by default. */
+  readonly onWarning?: OnWarning
 }
 
 /**
@@ -150,6 +160,13 @@ export interface Application extends AsyncDisposable {
     command: KindCommandOf<K>,
     options?: HandleOptions
   ) => TE.TaskEither<HandleError<K>, AggregateOf<K>>
+  /**
+   * Snapshots an aggregate at its latest version, or at `version`. The kind
+   * needs a `snapshots` option. Taking one that exists already is fine.
+   */
+  readonly takeSnapshot: <K extends AnyKind>(kind: K, id: string, version?: number) => TE.TaskEither<EventfoldError, AggregateOf<K>>
+  /** The snapshots, when a registered kind takes them. */
+  readonly snapshots: SnapshotStore | undefined
   /** A reader that follows the notification log from a position. */
   readonly reader: (options?: ReaderOptions) => NotificationLogReader
   /** Releases the connection the application opened. Idempotent. */
@@ -212,7 +229,21 @@ export const createApplication = (
       options.sectionSize === undefined || (Number.isSafeInteger(options.sectionSize) && options.sectionSize > 0)
         ? E.right(undefined)
         : E.left(invalidConfig('sectionSize must be a positive integer'))
-    )
+    ),
+    E.chainFirst(() =>
+      options.cacheSize === undefined || (Number.isSafeInteger(options.cacheSize) && options.cacheSize >= 0)
+        ? E.right(undefined)
+        : E.left(invalidConfig('cacheSize must be an integer of at least 0'))
+    ),
+    E.chainFirst(({ registry }) => {
+      for (const kind of registry.kinds.values()) {
+        const interval = kind.snapshots?.interval
+        if (interval !== undefined && !(Number.isSafeInteger(interval) && interval > 0)) {
+          return E.left(invalidConfig(`the snapshot interval of ${kind.name} must be a positive integer`))
+        }
+      }
+      return E.right(undefined)
+    })
   )
   return pipe(
     TE.fromEither(settings),
@@ -224,9 +255,28 @@ export const createApplication = (
           ...(options.postgresMode === undefined ? {} : { postgresMode: options.postgresMode }),
           ...(options.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: options.connectTimeoutSeconds })
         }),
-        TE.map((recordManager) =>
-          application(recordManager, registry, policy, transcoder({ cipher, compressor }), options)
-        )
+        TE.chainW((recordManager) => {
+          const bytes = transcoder({ cipher, compressor })
+          const wantsSnapshots = [...registry.kinds.values()].some((kind) => kind.snapshots !== undefined)
+          if (!wantsSnapshots) return TE.right(application(recordManager, undefined, registry, policy, bytes, options))
+          // The snapshots table shares the events table's connection.
+          return pipe(
+            connect(
+              { kysely: recordManager.db, dialect: recordManager.dialect },
+              {
+                tableName: `${options.tableName ?? DEFAULT_TABLE_NAME}${SNAPSHOTS_SUFFIX}`,
+                ...(options.schema === undefined ? {} : { schema: options.schema })
+              }
+            ),
+            TE.map((snapshotRecords) => application(recordManager, snapshotRecords, registry, policy, bytes, options)),
+            TE.orElseW((e) =>
+              pipe(
+                TE.fromTask(() => recordManager.close()),
+                TE.chain(() => TE.left(e))
+              )
+            )
+          )
+        })
       )
     )
   )
@@ -234,15 +284,19 @@ export const createApplication = (
 
 const application = (
   recordManager: RecordManager,
+  snapshotRecords: RecordManager | undefined,
   registry: TopicRegistry,
   policy: PersistencePolicy,
   bytes: ReturnType<typeof transcoder>,
   options: ApplicationOptions
 ): Application => {
   const clock = options.clock ?? (() => new Date())
+  const onWarning: OnWarning = options.onWarning ?? (() => undefined)
   const mapper = eventMapper(registry, bytes)
   const store = eventStore(recordManager, mapper)
-  const repo = repository(store, registry)
+  const snapshots = snapshotRecords === undefined ? undefined : snapshotStore(snapshotRecords, bytes, onWarning, clock)
+  const cache = options.cacheSize === undefined || options.cacheSize === 0 ? undefined : aggregateCache(options.cacheSize)
+  const repo = repository(store, registry, { snapshots, cache })
   const log = notificationLog(recordManager, mapper.toDomain, options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize })
 
   const toItems = (aggregates: ReadonlyArray<AnyAggregate>): E.Either<SaveError, ReadonlyArray<StoredEvent>> => {
@@ -275,8 +329,28 @@ const application = (
       pipe(
         TE.fromEither(toItems(aggregates)),
         TE.chainW((items) => (items.length === 0 ? TE.right(undefined) : store.store(items, transaction))),
-        TE.map(() => aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As)
+        TE.map(() => aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As),
+        // A caller's transaction may still roll back: its aggregates are neither
+        // cached nor snapshotted, since neither may hold what was never committed.
+        TE.chainFirstTaskK((saved) => (transaction === undefined ? afterCommit(aggregates, saved) : async () => undefined))
       )
+
+  const afterCommit =
+    (before: ReadonlyArray<AnyAggregate>, saved: ReadonlyArray<AnyAggregate>) =>
+    async (): Promise<void> => {
+      for (let i = 0; i < saved.length; i++) {
+        const aggregate = saved[i] as AnyAggregate
+        if (!policy.persists(aggregate.kind)) continue
+        cache?.offer(aggregate)
+        const kind = registry.kinds.get(aggregate.kind)
+        const interval = kind?.snapshots?.interval
+        if (kind === undefined || snapshots === undefined || interval === undefined) continue
+        const from = expectedVersion(before[i] as AnyAggregate)
+        if (Math.floor(from / interval) === Math.floor(aggregate.version / interval)) continue
+        const written = await snapshots.write(kind, aggregate)()
+        if (E.isLeft(written)) onWarning({ _tag: 'SnapshotNotTaken', originatorId: aggregate.id, version: aggregate.version, reason: written.left })
+      }
+    }
 
   const save = saveWith(undefined)
 
@@ -301,8 +375,24 @@ const application = (
     return attempt(1)
   }
 
+  const takeSnapshot = <K extends AnyKind>(kind: K, id: string, version?: number): TE.TaskEither<EventfoldError, AggregateOf<K>> =>
+    snapshots === undefined || kind.snapshots === undefined
+      ? TE.left(invalidArgument(`kind ${kind.name} takes no snapshots: give it a snapshots option`))
+      : pipe(
+          version === undefined ? repo.load(kind, id) : repo.get(kind, id, { version }),
+          TE.chainW((aggregate) =>
+            aggregate.version === 0
+              ? TE.left<EventfoldError, AggregateOf<K>>(aggregateNotFound(id))
+              : pipe(snapshots.write(kind, aggregate), TE.map(() => aggregate))
+          )
+        )
+
   let closing: Promise<void> | undefined
-  const close = (): Promise<void> => (closing ??= recordManager.close().catch(() => undefined))
+  const close = (): Promise<void> =>
+    (closing ??= Promise.all([snapshotRecords?.close(), recordManager.close()]).then(
+      () => undefined,
+      () => undefined
+    ))
 
   return {
     eventStore: store,
@@ -313,6 +403,8 @@ const application = (
     save,
     saveWithin: (transaction) => saveWith(transaction),
     handle,
+    takeSnapshot,
+    snapshots,
     reader: (readerOptions) => notificationLogReader(log, readerOptions),
     close,
     [Symbol.asyncDispose]: close

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import type { AnyKind } from '../codec/AggregateKind.js'
 import type { TopicRegistry } from '../codec/TopicRegistry.js'
 import type { Transcoder } from '../codec/Transcoder.js'
@@ -71,7 +71,7 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
     } catch (e) {
       return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
     }
-    const state = transcoder.toBytes(topic, data, timestamp)
+    const state = transcoder.toBytes(topic, data, timestamp, entry.reader.version)
     return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
   },
   toDomain: (item) => {
@@ -79,13 +79,13 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
     if (entry === undefined) return E.left(unknownTopic(item.topic))
     const envelope = transcoder.fromBytes(item.topic, item.state)
     if (E.isLeft(envelope)) return envelope
-    const payload = fromValidation(item.topic)(entry.codec.decode(envelope.right.data))
+    const payload = entry.reader.read(item.topic, envelope.right.version, envelope.right.data)
     if (E.isLeft(payload)) return payload
     return E.right({
       originatorId: item.originatorId,
       originatorVersion: item.originatorVersion,
       timestamp: envelope.right.timestamp,
-      topic: item.topic,
+      topic: entry.topic,
       payload: withType(entry.type, payload.right)
     })
   }

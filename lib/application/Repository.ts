@@ -4,9 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
-import * as TE from 'fp-ts/TaskEither'
-import { pipe } from 'fp-ts/function'
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { pipe } from 'fp-ts/lib/function.js'
 import type { AggregateOf, AnyKind } from '../codec/AggregateKind.js'
 import type { TopicRegistry } from '../codec/TopicRegistry.js'
 import { isLive, replay, type Aggregate } from '../domain/Aggregate.js'
@@ -22,7 +22,9 @@ import {
   type InvalidArgument,
   type StoreError
 } from '../errors/EventfoldError.js'
+import type { AggregateCache } from './AggregateCache.js'
 import type { EventStore } from './EventStore.js'
+import type { SnapshotStore } from './Snapshots.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -95,15 +97,48 @@ const ofKind =
   }
 
 /**
+ * Options of the repository.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface RepositoryOptions {
+  readonly snapshots?: SnapshotStore | undefined
+  readonly cache?: AggregateCache | undefined
+}
+
+/**
  * @category constructors
  * @since 0.1.0
  */
-export const repository = (store: EventStore, registry: TopicRegistry): Repository => {
-  const rebuild = <K extends AnyKind>(kind: K, id: string, version: number | undefined) =>
+export const repository = (store: EventStore, registry: TopicRegistry, options: RepositoryOptions = {}): Repository => {
+  const { snapshots, cache } = options
+
+  // Start from the freshest known state (a cached aggregate, else a snapshot),
+  // then fold only the events after it.
+  const startingPoint = async (kind: AnyKind, id: string, version: number | undefined) => {
+    const cached = cache?.get(kind.name, id)
+    if (cached !== undefined && (version === undefined || cached.version <= version)) return cached
+    return snapshots === undefined ? undefined : snapshots.latest(kind, id, version)()
+  }
+
+  const rebuild = <K extends AnyKind>(kind: K, id: string, version: number | undefined): TE.TaskEither<LoadError, AggregateOf<K>> =>
     pipe(
-      store.listEvents(id, version === undefined ? {} : { lte: version }),
-      TE.chainEitherKW(ofKind(kind)),
-      TE.map((events) => replay(kind.decider)(kind.name, id, events) as AggregateOf<K>)
+      TE.fromTask(() => startingPoint(kind, id, version)),
+      TE.chain((from) =>
+        pipe(
+          store.listEvents(id, {
+            ...(from === undefined ? {} : { gt: from.version }),
+            ...(version === undefined ? {} : { lte: version })
+          }),
+          TE.chainEitherKW(ofKind(kind)),
+          TE.map((events) => {
+            const aggregate = replay(kind.decider)(kind.name, id, events, from)
+            if (version === undefined) cache?.offer(aggregate)
+            return aggregate as AggregateOf<K>
+          })
+        )
+      )
     )
 
   return {
@@ -125,15 +160,15 @@ export const repository = (store: EventStore, registry: TopicRegistry): Reposito
     load: (kind, id) => rebuild(kind, id, undefined),
     has: (id) =>
       pipe(
-        store.listEvents(id),
-        TE.chainEitherKW((events) => {
-          const head = events[0]
-          if (head === undefined) return E.right(false)
+        typeof id === 'string' && id.length > 0 ? store.recordManager.listItems(id, { limit: 1 }) : TE.left(invalidArgument('the originator id must be a non-empty string')),
+        TE.chainW((first) => {
+          const head = first[0]
+          if (head === undefined) return TE.right(false)
           const entry = registry.topics.get(head.topic)
-          if (entry === undefined) return E.left(unknownTopic(head.topic))
+          if (entry === undefined) return TE.left(unknownTopic(head.topic))
           return pipe(
-            ofKind(entry.kind)(events),
-            E.map((payloads) => isLive(entry.kind.decider)(replay(entry.kind.decider)(entry.kind.name, id, payloads)))
+            rebuild(entry.kind, id, undefined),
+            TE.map((aggregate) => isLive(entry.kind.decider)(aggregate as Aggregate<unknown, TypedEvent>))
           )
         })
       )

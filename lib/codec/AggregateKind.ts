@@ -5,11 +5,12 @@
  *
  * @since 0.1.0
  */
-import type * as E from 'fp-ts/Either'
+import type * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { execute, initial, type Aggregate } from '../domain/Aggregate.js'
 import type { Decider, TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
+import { current, type Upcaster } from './Upcaster.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -44,6 +45,45 @@ export type EventCodecs<Ev extends TypedEvent> = {
 }
 
 /**
+ * The older versions of some event types: for each, an upcaster whose newest
+ * version is the type's codec in `events`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type EventUpcasters<Ev extends TypedEvent> = {
+  readonly [K in Ev['type']]?: Upcaster<PayloadOf<Ev, K>>
+}
+
+/**
+ * How to snapshot a kind's state.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SnapshotOptions<S> {
+  /** The state's codec, or an upcaster when the state's shape has changed over time. */
+  readonly state: t.Type<S, unknown, unknown> | Upcaster<S>
+  /** Take a snapshot when a save crosses a multiple of this version; on demand only when omitted. */
+  readonly interval?: number
+}
+
+/**
+ * Options of an aggregate kind: event versions, renamed topics, snapshots.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface KindOptions<Ev extends TypedEvent, S> {
+  /** Older versions of event types, lifted to the newest on read. */
+  readonly upcasters?: EventUpcasters<Ev>
+  /** Topics events were once stored under, mapped to today's event type. */
+  readonly aliases?: { readonly [oldTopic: string]: Ev['type'] }
+  /** Snapshots of the state, so long-lived aggregates load fast. */
+  readonly snapshots?: SnapshotOptions<S>
+}
+
+/**
  * A decider with a name and its event codecs: what an application needs to
  * store and load aggregates of one kind.
  *
@@ -62,6 +102,11 @@ export interface AggregateKind<C, Ev extends TypedEvent, S, Err> {
   readonly execute: (command: C) => (aggregate: Aggregate<S, Ev>) => E.Either<Err, Aggregate<S, Ev>>
   /** Whether a decoded event is one of this kind's: narrows its payload type. */
   readonly owns: (event: DomainEvent) => event is DomainEvent<Ev>
+  /** The readers of each event type, every stored version lifted to the newest. */
+  readonly readers: { readonly [K in Ev['type']]: Upcaster<PayloadOf<Ev, K>> }
+  readonly aliases: { readonly [oldTopic: string]: Ev['type'] }
+  /** Snapshot settings, when the kind takes snapshots. */
+  readonly snapshots: { readonly state: Upcaster<S>; readonly interval: number | undefined } | undefined
 }
 
 /**
@@ -108,7 +153,7 @@ export type KindCommandOf<K> = K extends AggregateKind<infer C, any, any, any> ?
  * Names a decider and gives the codecs of its events.
  *
  * @example
- * import * as E from 'fp-ts/Either'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import * as t from 'io-ts'
  * import { aggregateKind, type Decider } from 'eventfold'
  * type Ev = { readonly type: 'Added'; readonly n: number }
@@ -127,14 +172,31 @@ export type KindCommandOf<K> = K extends AggregateKind<infer C, any, any, any> ?
 export const aggregateKind = <C, Ev extends TypedEvent, S, Err>(
   name: string,
   decider: Decider<C, Ev, S, Err>,
-  events: EventCodecs<Ev>
-): AggregateKind<C, Ev, S, Err> => ({
-  name,
-  decider,
-  events,
-  topicOf: (type) => `${name}.${type}`,
-  initial: (id) => initial(decider)(name, id),
-  execute: execute(decider),
-  owns: (event): event is DomainEvent<Ev> =>
-    Object.prototype.hasOwnProperty.call(events, event.payload.type) && event.topic === `${name}.${event.payload.type}`
-})
+  events: EventCodecs<Ev>,
+  options: KindOptions<Ev, S> = {}
+): AggregateKind<C, Ev, S, Err> => {
+  const upcasters = (options.upcasters ?? {}) as unknown as Partial<Record<string, Upcaster<unknown>>> // each is checked against its type above
+  const readers = Object.fromEntries(
+    Object.entries(events as Record<string, t.Type<unknown, unknown, unknown>>).map(([type, codec]) => [
+      type,
+      upcasters[type] ?? current(codec)
+    ])
+  ) as AggregateKind<C, Ev, S, Err>['readers']
+  const snapshots = options.snapshots
+  return {
+    name,
+    decider,
+    events,
+    topicOf: (type) => `${name}.${type}`,
+    initial: (id) => initial(decider)(name, id),
+    execute: execute(decider),
+    owns: (event): event is DomainEvent<Ev> =>
+      Object.prototype.hasOwnProperty.call(events, event.payload.type) && event.topic === `${name}.${event.payload.type}`,
+    readers,
+    aliases: options.aliases ?? {},
+    snapshots:
+      snapshots === undefined
+        ? undefined
+        : { state: 'read' in snapshots.state ? snapshots.state : current(snapshots.state), interval: snapshots.interval }
+  }
+}

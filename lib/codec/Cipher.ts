@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto'
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import { cipherError, invalidConfig, type CipherError, type InvalidConfig } from '../errors/EventfoldError.js'
 
 // -------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { brotliCompressSync, brotliDecompressSync, deflateSync, inflateSync, constants } from 'node:zlib'
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import { compressionError, invalidConfig, type CompressionError, type InvalidConfig } from '../errors/EventfoldError.js'
 
 // -------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
 import type { AnyKind } from './AggregateKind.js'
+import type { Upcaster } from './Upcaster.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -22,7 +23,12 @@ import type { AnyKind } from './AggregateKind.js'
 export interface TopicEntry {
   readonly kind: AnyKind
   readonly type: string
+  /** Today's topic of the type (an alias maps to it). */
+  readonly topic: string
+  /** The codec new events are written with. */
   readonly codec: t.Type<unknown, unknown, unknown>
+  /** Reads any stored version of the type as the newest. */
+  readonly reader: Upcaster<unknown>
 }
 
 /**
@@ -57,10 +63,17 @@ export const topicRegistry = (kinds: ReadonlyArray<AnyKind>): E.Either<InvalidCo
       return E.left(invalidConfig(`aggregate kind name ${JSON.stringify(kind.name)} is empty or used twice`))
     }
     byName.set(kind.name, kind)
+    const readers = kind.readers as Record<string, Upcaster<unknown>>
     for (const [type, codec] of Object.entries(kind.events as Record<string, t.Type<unknown, unknown, unknown>>)) {
       const topic = kind.topicOf(type)
       if (topics.has(topic)) return E.left(invalidConfig(`topic ${topic} is registered twice`))
-      topics.set(topic, { kind, type, codec })
+      topics.set(topic, { kind, type, topic, codec, reader: readers[type] as Upcaster<unknown> })
+    }
+    for (const [alias, type] of Object.entries(kind.aliases as Record<string, string>)) {
+      const entry = topics.get(kind.topicOf(type))
+      if (entry === undefined) return E.left(invalidConfig(`alias ${alias} names ${type}, which is no event type of ${kind.name}`))
+      if (topics.has(alias)) return E.left(invalidConfig(`topic ${alias} is registered twice`))
+      topics.set(alias, entry)
     }
   }
   return E.right({ kinds: byName, topics })

@@ -1,12 +1,13 @@
 /**
  * Turns an encoded payload into stored bytes and back: JSON, then compression
  * (optional), then encryption (optional); reading runs the same steps in
- * reverse. The JSON is `{"timestamp":"<ISO 8601>","data":<payload>}`.
+ * reverse. The JSON is `{"timestamp":"<ISO 8601>","data":<payload>}`, with
+ * `"v":<n>` after the timestamp when the payload's schema is at version n > 1.
  *
  * @since 0.1.0
  */
 import { isUtf8 } from 'node:buffer'
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import {
   decodeError,
   encodeError,
@@ -31,6 +32,8 @@ import { DateFromISOString, JSON_DEPTH } from './types.js'
  */
 export interface Envelope {
   readonly timestamp: Date
+  /** The schema version the data was written as; 1 when the JSON has no `v`. */
+  readonly version: number
   readonly data: unknown
 }
 
@@ -45,7 +48,8 @@ export interface Transcoder {
   readonly toBytes: (
     topic: string,
     data: unknown,
-    timestamp: Date
+    timestamp: Date,
+    version?: number
   ) => E.Either<EncodeError | CipherError | CompressionError, Uint8Array>
   readonly fromBytes: (
     topic: string,
@@ -121,11 +125,13 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   const { cipher, compressor } = options
   return {
     encrypted: cipher !== undefined,
-    toBytes: (topic, data, timestamp) => {
+    toBytes: (topic, data, timestamp, version = 1) => {
       if (Number.isNaN(timestamp.getTime())) return E.left(encodeError(topic, 'the timestamp is an invalid Date'))
       const why = unfaithfulJson(data)
       if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
-      let bytes: Uint8Array = Buffer.from(JSON.stringify({ timestamp: timestamp.toISOString(), data }), 'utf8')
+      // Version 1 writes no `v`, so data from before a type had versions reads the same.
+      const envelope = version === 1 ? { timestamp: timestamp.toISOString(), data } : { timestamp: timestamp.toISOString(), v: version, data }
+      let bytes: Uint8Array = Buffer.from(JSON.stringify(envelope), 'utf8')
       if (compressor !== undefined) {
         const compressed = compressor.compress(bytes)
         if (E.isLeft(compressed)) return compressed
@@ -157,7 +163,11 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       }
       const timestamp = DateFromISOString.decode(parsed.timestamp)
       if (E.isLeft(timestamp)) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
-      return E.right({ timestamp: timestamp.right, data: parsed.data })
+      const version = 'v' in parsed ? parsed.v : 1
+      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+        return E.left(decodeError(topic, 'v', 'the schema version is not a positive integer'))
+      }
+      return E.right({ timestamp: timestamp.right, version, data: parsed.data })
     }
   }
 }

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import { fold, type Decider, type TypedEvent } from './Decider.js'
 
 // -------------------------------------------------------------------------------------
@@ -81,8 +81,8 @@ export const replay =
  * and appends them to `pending`. Pure.
  *
  * @example
- * import { pipe } from 'fp-ts/function'
- * import * as E from 'fp-ts/Either'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
  * import { execute, initial, type Decider } from 'eventfold'
  * type Ev = { readonly type: 'Added'; readonly n: number }
  * const sum: Decider<number, Ev, number> = {

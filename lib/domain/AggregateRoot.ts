@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import type { Decider } from './Decider.js'
 import { domainError, type DomainError } from './DomainError.js'
 

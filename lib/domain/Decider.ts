@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { Either } from 'fp-ts/Either'
+import type { Either } from 'fp-ts/lib/Either.js'
 
 // -------------------------------------------------------------------------------------
 // model

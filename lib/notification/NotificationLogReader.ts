@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
-import type * as TE from 'fp-ts/TaskEither'
+import * as E from 'fp-ts/lib/Either.js'
+import type * as TE from 'fp-ts/lib/TaskEither.js'
 import { START, type Position } from '../store/RecordManager.js'
 import type { LogError, LoggedEvent, NotificationLog } from './NotificationLog.js'
 

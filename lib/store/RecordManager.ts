@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { TaskEither } from 'fp-ts/TaskEither'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely'
 import type { StoreError } from '../errors/EventfoldError.js'
 import type { EventRow } from './schema.js'

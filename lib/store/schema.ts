@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import type { Generated } from 'kysely'
 import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
 

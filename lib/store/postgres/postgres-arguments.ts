@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import { invalidArgument, type InvalidArgument } from '../../errors/EventfoldError.js'
 import { START, type ListItemsOptions, type Position, type StoredEvent } from '../RecordManager.js'
 

@@ -14,6 +14,7 @@ import { postgresDriver, type PostgresDriverConfig } from './postgres-driver.js'
  * @example
  * import postgres from 'postgres'
  * import { Kysely } from 'kysely'
+ * import { postgresDialect } from 'eventfold/postgres'
  * const db = new Kysely({ dialect: postgresDialect({ sql: postgres('postgres://localhost/db'), endOnDestroy: true }) })
  *
  * @category constructors

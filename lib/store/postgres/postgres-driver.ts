@@ -214,6 +214,7 @@ const savepointCommand =
  *
  * @example
  * import postgres from 'postgres'
+ * import { postgresDriver } from 'eventfold/postgres'
  * const driver = postgresDriver({ sql: postgres('postgres://localhost/db'), endOnDestroy: true })
  *
  * @category constructors

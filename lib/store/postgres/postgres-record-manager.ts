@@ -22,9 +22,9 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
-import { pipe } from 'fp-ts/function'
-import * as TE from 'fp-ts/TaskEither'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
 import { Kysely, sql, type Generated } from 'kysely'
 import postgres from 'postgres'
 import {
@@ -380,7 +380,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
  * within `connectTimeoutSeconds` gives `StoreUnavailable`.
  *
  * @example
- * import { postgresRecordManager } from './postgres-record-manager.js'
+ * import { postgresRecordManager } from 'eventfold/postgres'
  * const opened = postgresRecordManager({ url: 'postgres://postgres@localhost/app', schema: 'events' })
  *
  * @category constructors

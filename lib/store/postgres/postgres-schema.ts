@@ -8,9 +8,9 @@
  *
  * @since 0.1.0
  */
-import * as E from 'fp-ts/Either'
-import { pipe } from 'fp-ts/function'
-import * as TE from 'fp-ts/TaskEither'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
 import { sql, type Kysely } from 'kysely'
 import { invalidConfig, type InvalidConfig, type StoreError } from '../../errors/EventfoldError.js'
 import { classifyPostgresError } from './postgres-errors.js'

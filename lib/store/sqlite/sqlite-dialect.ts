@@ -14,6 +14,7 @@ import { sqliteDriver, type SqliteDriverConfig } from './sqlite-driver.js'
  * @example
  * import Database from 'better-sqlite3'
  * import { Kysely } from 'kysely'
+ * import { sqliteDialect } from 'eventfold/sqlite'
  * const db = new Kysely({ dialect: sqliteDialect({ database: new Database(':memory:'), closeOnDestroy: true }) })
  *
  * @category constructors

@@ -171,6 +171,7 @@ const ROLLBACK = CompiledQuery.raw('rollback')
  *
  * @example
  * import Database from 'better-sqlite3'
+ * import { sqliteDriver } from 'eventfold/sqlite'
  * const driver = sqliteDriver({ database: new Database(':memory:'), closeOnDestroy: true })
  *
  * @category constructors

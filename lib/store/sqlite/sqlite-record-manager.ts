@@ -9,9 +9,9 @@
  * @since 0.1.0
  */
 import BetterSqlite3 from 'better-sqlite3'
-import * as E from 'fp-ts/Either'
-import { pipe } from 'fp-ts/function'
-import * as TE from 'fp-ts/TaskEither'
+import * as E from 'fp-ts/lib/Either.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
 import { Kysely, sql } from 'kysely'
 import {
   invalidConfig,
@@ -307,8 +307,9 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
  * and quietly ignoring one would mix records the caller meant to keep apart.
  *
  * @example
- * import { pipe } from 'fp-ts/function'
- * import * as TE from 'fp-ts/TaskEither'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as TE from 'fp-ts/lib/TaskEither.js'
+ * import { sqliteRecordManager } from 'eventfold/sqlite'
  * const program = pipe(
  *   sqliteRecordManager({ filename: ':memory:' }),
  *   TE.chainW((store) => store.maxNotificationId())

@@ -1,0 +1,127 @@
+/**
+ * Snapshots: an aggregate's state at a version, so that loading it folds only
+ * the events after that version. They live in their own table, beside the
+ * events table and of the same shape, and are written straight after the save
+ * that crossed the interval, not inside it: a snapshot is a derived cache, so
+ * it must never fail a save or lengthen its transaction. A snapshot that
+ * cannot be read is ignored with a warning, and the aggregate is rebuilt
+ * from its events.
+ *
+ * @since 0.1.0
+ */
+import * as E from 'fp-ts/lib/Either.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import type * as T from 'fp-ts/lib/Task.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import type { AnyKind } from '../codec/AggregateKind.js'
+import type { Transcoder } from '../codec/Transcoder.js'
+import type { Aggregate } from '../domain/Aggregate.js'
+import type { TypedEvent } from '../domain/Decider.js'
+import { encodeError, invalidArgument, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
+import type { CallerTransaction, RecordManager } from '../store/RecordManager.js'
+import type { OnWarning } from './Warning.js'
+
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * A decoded snapshot.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Snapshot {
+  readonly version: number
+  readonly state: unknown
+}
+
+/**
+ * Reads and writes snapshots.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface SnapshotStore {
+  readonly recordManager: RecordManager
+  /** The newest readable snapshot at or below `atMost`; never fails (a bad one is a warning). */
+  readonly latest: (kind: AnyKind, id: string, atMost: number | undefined) => T.Task<Snapshot | undefined>
+  /** Writes the aggregate's state at its version. One that exists already is left as it is. */
+  readonly write: (
+    kind: AnyKind,
+    aggregate: Aggregate<unknown, TypedEvent>,
+    transaction?: CallerTransaction
+  ) => TE.TaskEither<EventfoldError, void>
+}
+
+/**
+ * The suffix of the snapshots table's name.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const SNAPSHOTS_SUFFIX = '_snapshots'
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const topicOf = (kind: AnyKind): string => `${kind.name}#snapshot`
+
+/**
+ * @category constructors
+ * @since 0.1.0
+ */
+export const snapshotStore = (
+  recordManager: RecordManager,
+  bytes: Transcoder,
+  onWarning: OnWarning,
+  clock: () => Date
+): SnapshotStore => ({
+  recordManager,
+  latest: (kind, id, atMost) => async () => {
+    const settings = kind.snapshots
+    if (settings === undefined) return undefined
+    const found = await recordManager.listItems(id, { desc: true, limit: 1, ...(atMost === undefined ? {} : { lte: atMost }) })()
+    if (E.isLeft(found)) {
+      onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: atMost ?? -1, reason: found.left })
+      return undefined
+    }
+    const item = found.right[0]
+    if (item === undefined) return undefined
+    const decoded = pipe(
+      item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
+      E.chainW((i) => bytes.fromBytes(i.topic, i.state)),
+      E.chainW((envelope) => settings.state.read(item.topic, envelope.version, envelope.data))
+    )
+    if (E.isLeft(decoded)) {
+      onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: item.originatorVersion, reason: decoded.left })
+      return undefined
+    }
+    return { version: item.originatorVersion, state: decoded.right }
+  },
+  write: (kind, aggregate, transaction) => {
+    const settings = kind.snapshots
+    if (settings === undefined) return TE.left(invalidArgument(`kind ${kind.name} takes no snapshots: give it a snapshots option`))
+    if (aggregate.pending.length > 0 || aggregate.version < 1) {
+      return TE.left(invalidArgument('only a saved aggregate with events can be snapshotted'))
+    }
+    const topic = topicOf(kind)
+    const codec = settings.state.codec
+    if (!codec.is(aggregate.state)) return TE.left(encodeError(topic, `the state does not fit ${codec.name}`))
+    let data: unknown
+    try {
+      data = codec.encode(aggregate.state)
+    } catch (e) {
+      return TE.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
+    }
+    return pipe(
+      TE.fromEither(bytes.toBytes(topic, data, clock(), settings.state.version)),
+      TE.chainW((state) =>
+        recordManager.insertItems([{ originatorId: aggregate.id, originatorVersion: aggregate.version, topic, state }], transaction)
+      ),
+      // Another writer snapshotted the same version first: the same state, by determinism.
+      TE.orElseW((e: EventfoldError) => (e._tag === 'ConcurrencyError' ? TE.right(undefined) : TE.left<EventfoldError | StoreError>(e)))
+    )
+  }
+})
