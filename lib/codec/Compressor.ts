@@ -19,6 +19,8 @@ import { compressionError, invalidConfig, type CompressionError, type InvalidCon
  */
 export interface Compressor {
   readonly name: CompressorName
+  /** The byte that marks state compressed by this compressor. */
+  readonly marker: number
   readonly compress: (bytes: Uint8Array) => E.Either<CompressionError, Uint8Array>
   readonly decompress: (bytes: Uint8Array) => E.Either<CompressionError, Uint8Array>
 }
@@ -39,6 +41,23 @@ export type CompressorName = 'zlib' | 'brotli'
  * @since 0.1.0
  */
 export const MAX_INFLATED_BYTES = 64 * 1024 * 1024
+
+/**
+ * The first byte of zlib-compressed state. JSON state starts with `{`, so
+ * every stored state says how to read it, whatever the reader's settings.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const ZLIB_MARKER = 0x01
+
+/**
+ * The first byte of brotli-compressed state.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const BROTLI_MARKER = 0x02
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -63,12 +82,14 @@ export const compressor = (name: string): E.Either<InvalidConfig, Compressor> =>
     case 'zlib':
       return E.right({
         name,
+        marker: ZLIB_MARKER,
         compress: wrap('compression', (b) => deflateSync(b)),
         decompress: wrap('decompression', (b) => inflateSync(b, { maxOutputLength: MAX_INFLATED_BYTES }))
       })
     case 'brotli':
       return E.right({
         name,
+        marker: BROTLI_MARKER,
         compress: wrap('compression', (b) =>
           brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } })
         ),

@@ -1,7 +1,13 @@
 /**
  * Turns an encoded payload into stored bytes and back: JSON, then compression
  * (optional), then encryption (optional); reading runs the same steps in
- * reverse. The JSON is `{"timestamp":"<ISO 8601>","data":<payload>}`, with
+ * reverse. Compressed state starts with a marker byte naming its compressor,
+ * encrypted state with another (JSON starts with `{`), so every stored state
+ * says how to read it. A store may mix compressed and uncompressed records:
+ * turning compression on or off, or switching compressor, never makes old
+ * records unreadable. Encryption does not mix: an application with a key
+ * refuses plain state (nobody authenticated it), and one without a key
+ * refuses encrypted state, both with `CipherError`. The JSON is `{"timestamp":"<ISO 8601>","data":<payload>}`, with
  * `"v":<n>` after the timestamp when the payload's schema is at version n > 1.
  *
  * @since 0.1.0
@@ -9,6 +15,7 @@
 import { isUtf8 } from 'node:buffer'
 import * as E from 'fp-ts/lib/Either.js'
 import {
+  cipherError,
   decodeError,
   encodeError,
   type CipherError,
@@ -17,7 +24,7 @@ import {
   type EncodeError
 } from '../errors/EventfoldError.js'
 import type { Cipher } from './Cipher.js'
-import type { Compressor } from './Compressor.js'
+import { BROTLI_MARKER, compressor as compressorNamed, ZLIB_MARKER, type Compressor, type CompressorName } from './Compressor.js'
 import { DateFromISOString, JSON_DEPTH } from './types.js'
 
 // -------------------------------------------------------------------------------------
@@ -115,6 +122,23 @@ export const unfaithfulJson = (value: unknown, depth = 0): string | undefined =>
 }
 
 
+// Readers decompress whatever the marker names, so these exist even when no
+// compressor is configured.
+/**
+ * The first byte of encrypted state.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const ENCRYPTED_MARKER = 0x03
+
+const lazy = (name: CompressorName): (() => Compressor) => {
+  let made: Compressor | undefined
+  return () => (made ??= (compressorNamed(name) as E.Right<Compressor>).right)
+}
+const zlib = lazy('zlib')
+const brotli = lazy('brotli')
+
 /**
  * Builds the byte pipeline.
  *
@@ -135,19 +159,33 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       if (compressor !== undefined) {
         const compressed = compressor.compress(bytes)
         if (E.isLeft(compressed)) return compressed
-        bytes = compressed.right
+        const marked = new Uint8Array(compressed.right.length + 1)
+        marked[0] = compressor.marker
+        marked.set(compressed.right, 1)
+        bytes = marked
       }
-      return cipher === undefined ? E.right(bytes) : cipher.encrypt(bytes)
+      if (cipher === undefined) return E.right(bytes)
+      const sealed = cipher.encrypt(bytes)
+      if (E.isLeft(sealed)) return sealed
+      const marked = new Uint8Array(sealed.right.length + 1)
+      marked[0] = ENCRYPTED_MARKER
+      marked.set(sealed.right, 1)
+      return E.right(marked)
     },
     fromBytes: (topic, state) => {
       let bytes = state
       if (cipher !== undefined) {
-        const plain = cipher.decrypt(bytes)
+        // Plain state in an encrypted store would be state nobody authenticated.
+        if (bytes[0] !== ENCRYPTED_MARKER) return E.left(cipherError('this state is not encrypted, and this application requires encryption'))
+        const plain = cipher.decrypt(bytes.subarray(1))
         if (E.isLeft(plain)) return plain
         bytes = plain.right
+      } else if (bytes[0] === ENCRYPTED_MARKER) {
+        return E.left(cipherError('this state is encrypted: give the application its cipher key'))
       }
-      if (compressor !== undefined) {
-        const inflated = compressor.decompress(bytes)
+      const first = bytes[0]
+      if (first === ZLIB_MARKER || first === BROTLI_MARKER) {
+        const inflated = (first === ZLIB_MARKER ? zlib : brotli)().decompress(bytes.subarray(1))
         if (E.isLeft(inflated)) return inflated
         bytes = inflated.right
       }

@@ -92,8 +92,10 @@ bad.before(
     // A second event whose payload no longer fits the codec, written around the codec.
     const [good] = await expectRight(ctx.app.eventStore.recordManager.listItems(ctx.liveId))
     if (good === undefined) throw new Error('setup wrote no item')
-    const { aesGcm } = await import('../../lib/index.js')
-    const sealed = E.chainW((c: { encrypt: (b: Uint8Array) => E.Either<unknown, Uint8Array> }) => c.encrypt(json({ by: 'x' })))(aesGcm(ctx.key))
+    const { aesGcm, transcoder } = await import('../../lib/index.js')
+    const cipher = aesGcm(ctx.key)
+    if (E.isLeft(cipher)) throw new Error('bad key')
+    const sealed = transcoder({ cipher: cipher.right }).toBytes(Counter.topicOf('Added'), { by: 'x' }, new Date())
     if (E.isLeft(sealed)) throw new Error('cannot encrypt')
     await expectRight(
       ctx.app.eventStore.recordManager.insertItems([{ originatorId: ctx.liveId, originatorVersion: 2, topic: Counter.topicOf('Added'), state: sealed.right }])

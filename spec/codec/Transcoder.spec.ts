@@ -154,9 +154,15 @@ test('a timestamp that is not an ISO 8601 string is a DecodeError at timestamp',
   }
 })
 
-test('encrypted bytes read without the cipher are a DecodeError', () => {
+test('encrypted bytes read without the cipher are a CipherError that asks for the key', () => {
   const bytes = rightOf(() => sealed.toBytes(topic, data, timestamp))
-  assert.is(leftOf(() => plain.fromBytes(topic, bytes))._tag, 'DecodeError')
+  const error = leftOf(() => plain.fromBytes(topic, bytes))
+  assert.is(error._tag, 'CipherError')
+  assert.match(JSON.stringify(error), 'cipher key')
+})
+
+test('encrypted state starts with the encryption marker byte', () => {
+  assert.is(rightOf(() => sealed.toBytes(topic, data, timestamp))[0], 0x03)
 })
 
 test('plain bytes read with a cipher are a CipherError', () => {
@@ -176,24 +182,32 @@ test('tampered encrypted bytes are a CipherError', () => {
   assert.is(leftOf(() => both.fromBytes(topic, bytes))._tag, 'CipherError')
 })
 
-test('compressed bytes read without the compressor are a DecodeError', () => {
-  const bytes = rightOf(() => compressed.toBytes(topic, data, timestamp))
-  assert.is(leftOf(() => plain.fromBytes(topic, bytes))._tag, 'DecodeError')
+test('a store may mix compressed and uncompressed records: every reader reads them all', () => {
+  const writers = [plain, compressed, transcoder({ compressor: brotli })]
+  const readers = [plain, compressed, transcoder({ compressor: brotli })]
+  for (const writer of writers) {
+    const bytes = rightOf(() => writer.toBytes(topic, data, timestamp))
+    for (const reader of readers) assert.equal(rightOf(() => reader.fromBytes(topic, bytes)).data, data)
+  }
 })
 
-test('plain bytes read with a compressor are a CompressionError', () => {
-  const bytes = rightOf(() => plain.toBytes(topic, data, timestamp))
-  assert.is(leftOf(() => compressed.fromBytes(topic, bytes))._tag, 'CompressionError')
-})
-
-test('bytes compressed with another compressor are a CompressionError', () => {
-  const bytes = rightOf(() => transcoder({ compressor: brotli }).toBytes(topic, data, timestamp))
-  assert.is(leftOf(() => compressed.fromBytes(topic, bytes))._tag, 'CompressionError')
-})
-
-test('encrypted but uncompressed bytes read by a transcoder that also decompresses are a CompressionError', () => {
+test('with encryption too, compressed and uncompressed records mix', () => {
   const bytes = rightOf(() => sealed.toBytes(topic, data, timestamp))
-  assert.is(leftOf(() => both.fromBytes(topic, bytes))._tag, 'CompressionError')
+  assert.equal(rightOf(() => both.fromBytes(topic, bytes)).data, data)
+  const squeezed = rightOf(() => both.toBytes(topic, data, timestamp))
+  assert.equal(rightOf(() => sealed.fromBytes(topic, squeezed)).data, data)
+})
+
+test('compressed state starts with its compressor\'s marker byte', () => {
+  assert.is(rightOf(() => compressed.toBytes(topic, data, timestamp))[0], 0x01)
+  assert.is(rightOf(() => transcoder({ compressor: brotli }).toBytes(topic, data, timestamp))[0], 0x02)
+  assert.is(rightOf(() => plain.toBytes(topic, data, timestamp))[0], 0x7b)
+})
+
+test('garbage after a compression marker is a CompressionError; an unknown first byte is not JSON', () => {
+  assert.is(leftOf(() => plain.fromBytes(topic, Uint8Array.from([0x09, 1, 2, 3])))._tag, 'DecodeError')
+  assert.is(leftOf(() => plain.fromBytes(topic, Uint8Array.from([0x01, 1, 2, 3])))._tag, 'CompressionError')
+  assert.is(leftOf(() => compressed.fromBytes(topic, Uint8Array.from([0x02, 0xff, 0xff])))._tag, 'CompressionError')
 })
 
 test('the error names the topic it was reading', () => {
