@@ -37,7 +37,18 @@ export interface Logged<A> {
  * @category model
  * @since 0.1.0
  */
-export type LogKind<A> = AggregateKind<never, Logged<A>, number, never>
+export type LogKind<A> = AggregateKind<Append<A>, Logged<A>, number, never>
+
+/**
+ * The one command of a log.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Append<A> {
+  readonly type: 'Append'
+  readonly value: A
+}
 
 /**
  * An entry of a log: its position (from 1), when it was appended, and its value.
@@ -91,10 +102,10 @@ export interface EventSourcedLog<A> {
  * @since 0.1.0
  */
 export const logKind = <A>(name: string, codec: t.Type<A, unknown, unknown>): LogKind<A> => {
-  const decider: Decider<never, Logged<A>, number, never> = {
+  const decider: Decider<Append<A>, Logged<A>, number, never> = {
     initialState: 0,
     evolve: (count) => count + 1,
-    decide: () => E.right([]),
+    decide: (command) => E.right([{ type: 'Logged', value: command.value }]),
     isTerminal: () => false
   }
   return aggregateKind(name, decider, { Logged: t.type({ value: codec }) } as unknown as { Logged: t.Type<Omit<Logged<A>, 'type'>, unknown, unknown> })
