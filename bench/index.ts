@@ -1,27 +1,43 @@
 /**
- * npm run bench [-- --runs N --aggregates N]
+ * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,mysql]
  *
  * Each workload runs through the whole library (decide, encode, store) and
  * through the raw driver in the same process, on the same data shape; the
  * figures are medians of N runs, and the ratio is library / raw.
+ * PostgreSQL uses PG_URL and MySQL uses MYSQL_URL; without them, those stores
+ * are left out (say so, loudly).
  */
 import { parseArgs } from 'node:util'
-import { sqliteBench, type Figures } from './sqlite.js'
+import { mysqlBench } from './mysql.js'
+import { postgresBench } from './postgres.js'
+import { sqliteBench } from './sqlite.js'
 import { median } from './workload.js'
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
-    aggregates: { type: 'string', default: '2000' }
+    aggregates: { type: 'string', default: '2000' },
+    only: { type: 'string', default: 'sqlite,postgres,mysql' }
   }
 })
 const runs = Number(values.runs)
 const aggregates = Number(values.aggregates)
+const only = new Set(values.only.split(','))
+
+type Figures = Readonly<Record<string, number>>
 
 interface Bench {
   readonly name: string
   readonly library: (aggregates: number) => Promise<Figures>
   readonly raw: (aggregates: number) => Promise<Figures>
+}
+
+const LABELS: Readonly<Record<string, string>> = {
+  save: 'save, one save per aggregate (ev/s)',
+  save1: 'save, 1 connection (ev/s)',
+  save8: 'save, 8 concurrent connections (ev/s)',
+  load: 'load each aggregate (aggregates/s)',
+  log: 'follow the whole log (ev/s)'
 }
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(10)
@@ -42,16 +58,25 @@ const report = async (bench: Bench): Promise<void> => {
     }
   }
   console.log(`\n${bench.name}: ${aggregates} aggregates × 10 events, median of ${runs} runs`)
-  console.log(`  ${'workload'.padEnd(34)}${'library'.padStart(10)}${'raw'.padStart(10)}   ratio`)
-  for (const [key, label] of [
-    ['save', 'save, one save per aggregate (ev/s)'],
-    ['load', 'load each aggregate (aggregates/s)'],
-    ['log', 'follow the whole log (ev/s)']
-  ] as const) {
-    const l = median(lib.map((f) => f[key]))
-    const r = median(raw.map((f) => f[key]))
-    console.log(`  ${label.padEnd(34)}${fmt(l)}${fmt(r)}   ${(l / r).toFixed(2)}`)
+  console.log(`  ${'workload'.padEnd(40)}${'library'.padStart(10)}${'raw'.padStart(10)}   ratio`)
+  for (const key of Object.keys(lib[0] ?? {})) {
+    const l = median(lib.map((f) => f[key] ?? NaN))
+    const r = median(raw.map((f) => f[key] ?? NaN))
+    console.log(`  ${(LABELS[key] ?? key).padEnd(40)}${fmt(l)}${fmt(r)}   ${(l / r).toFixed(2)}`)
   }
 }
 
-for (const bench of [sqliteBench]) await report(bench)
+const benches: Array<Bench> = []
+if (only.has('sqlite')) benches.push(sqliteBench)
+if (only.has('postgres')) {
+  const url = process.env['PG_URL']
+  if (url === undefined || url === '') console.log('SKIPPED postgresql: set PG_URL to benchmark it')
+  else benches.push(postgresBench(url))
+}
+if (only.has('mysql')) {
+  const url = process.env['MYSQL_URL']
+  if (url === undefined || url === '') console.log('SKIPPED mysql: set MYSQL_URL to benchmark it')
+  else benches.push(mysqlBench(url))
+}
+console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`)
+for (const bench of benches) await report(bench)

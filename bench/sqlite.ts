@@ -9,6 +9,7 @@ import { createApplication } from '../lib/index.js'
 import { EVENTS_PER_AGGREGATE, Tally, must, rate, rawState, tenEvents } from './workload.js'
 
 export interface Figures {
+  readonly [key: string]: number
   readonly save: number
   readonly load: number
   readonly log: number
