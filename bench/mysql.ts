@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { createApplication } from '../lib/index.js'
 import type { ServerFigures } from './postgres.js'
-import { EVENTS_PER_AGGREGATE, Tally, must, pool, rate, rawState, tenEvents } from './workload.js'
+import { EVENTS_PER_AGGREGATE, Tally, follow, must, pool, rate, rawState, tenEvents } from './workload.js'
 
 const table = (): string => `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`
 const withLimit = (url: string, n: number): string => `${url}${url.includes('?') ? '&' : '?'}connectionLimit=${n}`
@@ -34,8 +34,8 @@ const library = (url: string) => async (aggregates: number): Promise<ServerFigur
       })
     )
     const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
-      const events = await must(app8.reader({ pageSize: 1000 }).read())
-      if (events.length !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${events.length} events`)
+      const read = await follow(app8)
+      if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
     })
     return { save1, save8, load, log }
   } finally {

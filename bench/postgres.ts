@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { createApplication } from '../lib/index.js'
-import { EVENTS_PER_AGGREGATE, Tally, must, pool, rate, rawState, tenEvents } from './workload.js'
+import { EVENTS_PER_AGGREGATE, Tally, follow, must, pool, rate, rawState, tenEvents } from './workload.js'
 
 export interface ServerFigures {
   readonly [key: string]: number
@@ -41,8 +41,8 @@ const library = (url: string) => async (aggregates: number): Promise<ServerFigur
       })
     )
     const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
-      const events = await must(app8.reader({ pageSize: 1000 }).read())
-      if (events.length !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${events.length} events`)
+      const read = await follow(app8)
+      if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
     })
     await app1.close()
     await app8.close()

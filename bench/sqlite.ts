@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import BetterSqlite3 from 'better-sqlite3'
 import { createApplication } from '../lib/index.js'
-import { EVENTS_PER_AGGREGATE, Tally, must, rate, rawState, tenEvents } from './workload.js'
+import { EVENTS_PER_AGGREGATE, Tally, follow, must, rate, rawState, tenEvents } from './workload.js'
 
 export interface Figures {
   readonly [key: string]: number
@@ -26,8 +26,8 @@ const library = async (aggregates: number): Promise<Figures> => {
       for (const id of ids) await must(app.repository.get(Tally, id))
     })
     const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
-      const events = await must(app.reader({ pageSize: 1000 }).read())
-      if (events.length !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${events.length} events`)
+      const read = await follow(app)
+      if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
     })
     return { save, load, log }
   } finally {

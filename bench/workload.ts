@@ -4,7 +4,7 @@
  */
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
-import { aggregateKind, type Aggregate, type Decider } from '../lib/index.js'
+import { aggregateKind, type Aggregate, type Application, type Decider } from '../lib/index.js'
 
 export type TallyEvent = { readonly type: 'Started'; readonly name: string } | { readonly type: 'Counted'; readonly n: number; readonly note: string }
 type TallyCommand = { readonly type: 'Count'; readonly n: number }
@@ -72,4 +72,18 @@ export const must = async <A>(task: () => Promise<E.Either<unknown, A>>): Promis
   const r = await task()
   if (E.isLeft(r)) throw new Error(`benchmark step failed: ${JSON.stringify(r.left)}`)
   return r.right
+}
+
+/**
+ * Follows an application's log the way a projection does: a page of 1000 at a
+ * time, each page handled and let go. Returns how many events it read.
+ */
+export const follow = async (app: Application): Promise<number> => {
+  const reader = app.reader({ pageSize: 1000 })
+  let count = 0
+  for (;;) {
+    const page = await must(reader.read({ limit: 1000 }))
+    count += page.length
+    if (page.length < 1000) return count
+  }
 }

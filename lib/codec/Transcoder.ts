@@ -51,13 +51,16 @@ export interface Envelope {
  * @since 0.1.0
  */
 export interface Transcoder {
+  /** Whether this pipeline encrypts (it was given a cipher). */
   readonly encrypted: boolean
+  /** Writes an encoded payload as stored state: JSON, then compression, then encryption. */
   readonly toBytes: (
     topic: string,
     data: unknown,
     timestamp: Date,
     version?: number
   ) => E.Either<EncodeError | CipherError | CompressionError, Uint8Array>
+  /** Reads stored state back into its envelope, undoing each step its marker bytes name. */
   readonly fromBytes: (
     topic: string,
     state: Uint8Array
@@ -147,6 +150,31 @@ const brotli = lazy('brotli')
  */
 export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   const { cipher, compressor } = options
+  // A save stamps all its events with one Date, and toISOString costs more than
+  // the JSON of a small event: format each instant once.
+  let lastTime = NaN
+  let lastIso = ''
+  const iso = (timestamp: Date): string => {
+    const time = timestamp.getTime()
+    if (time !== lastTime) {
+      lastIso = timestamp.toISOString()
+      lastTime = time
+    }
+    return lastIso
+  }
+  // Events read together mostly share a timestamp (one save stamps them all):
+  // parse each string once, and hand out a fresh Date every time.
+  let lastIn = ''
+  let lastInTime = 0
+  const parseTimestamp = (value: unknown): E.Either<unknown, Date> => {
+    if (value === lastIn) return E.right(new Date(lastInTime))
+    const decoded = DateFromISOString.decode(value)
+    if (E.isRight(decoded)) {
+      lastIn = value as string
+      lastInTime = decoded.right.getTime()
+    }
+    return decoded
+  }
   return {
     encrypted: cipher !== undefined,
     toBytes: (topic, data, timestamp, version = 1) => {
@@ -154,7 +182,7 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       const why = unfaithfulJson(data)
       if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
       // Version 1 writes no `v`, so data from before a type had versions reads the same.
-      const envelope = version === 1 ? { timestamp: timestamp.toISOString(), data } : { timestamp: timestamp.toISOString(), v: version, data }
+      const envelope = version === 1 ? { timestamp: iso(timestamp), data } : { timestamp: iso(timestamp), v: version, data }
       let bytes: Uint8Array = Buffer.from(JSON.stringify(envelope), 'utf8')
       if (compressor !== undefined) {
         const compressed = compressor.compress(bytes)
@@ -199,7 +227,7 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       if (typeof parsed !== 'object' || parsed === null || !('timestamp' in parsed) || !('data' in parsed)) {
         return E.left(decodeError(topic, '', 'the stored state has no timestamp and data'))
       }
-      const timestamp = DateFromISOString.decode(parsed.timestamp)
+      const timestamp = parseTimestamp(parsed.timestamp)
       if (E.isLeft(timestamp)) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
       const version = 'v' in parsed ? parsed.v : 1
       if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {

@@ -111,19 +111,21 @@ export const notificationLog = (
   options: NotificationLogOptions = {}
 ): NotificationLog => {
   const sectionSize = options.sectionSize ?? 10
-  const toLogged = (n: Notification): E.Either<CodecError, LoggedEvent> =>
-    pipe(
-      decode(n),
-      E.map((event) => ({
-        id: n.id,
-        position: n.position,
-        originatorId: event.originatorId,
-        originatorVersion: event.originatorVersion,
-        timestamp: event.timestamp,
-        topic: event.topic,
-        payload: event.payload
-      }))
-    )
+  // The hot loop of a reader: no intermediate pipes, one object per event.
+  const toLogged = (n: Notification): E.Either<CodecError, LoggedEvent> => {
+    const decoded = decode(n)
+    if (E.isLeft(decoded)) return decoded
+    const event = decoded.right
+    return E.right({
+      id: n.id,
+      position: n.position,
+      originatorId: event.originatorId,
+      originatorVersion: event.originatorVersion,
+      timestamp: event.timestamp,
+      topic: event.topic,
+      payload: event.payload
+    })
+  }
   const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, toLogged)
 
   return {

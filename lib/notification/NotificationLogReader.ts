@@ -66,7 +66,7 @@ export const notificationLogReader = (log: NotificationLog, options: ReaderOptio
       const want = Math.min(pageSize, limit - out.length)
       const page = await log.readFrom(at, want)()
       if (E.isLeft(page)) return page
-      out.push(...page.right.items)
+      for (const item of page.right.items) out.push(item)
       at = page.right.position
       if (page.right.items.length < want || out.length >= limit) break
     }
