@@ -1,5 +1,6 @@
 /**
  * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,mysql]
+ * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  *
  * Each workload runs through the whole library (decide, encode, store) and
  * through the raw driver in the same process, on the same data shape; the
@@ -10,6 +11,7 @@
 import { parseArgs } from 'node:util'
 import { mysqlBench } from './mysql.js'
 import { postgresBench } from './postgres.js'
+import { snapshotsBench } from './snapshots.js'
 import { sqliteBench } from './sqlite.js'
 import { median } from './workload.js'
 
@@ -17,7 +19,9 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     aggregates: { type: 'string', default: '2000' },
-    only: { type: 'string', default: 'sqlite,postgres,mysql' }
+    only: { type: 'string', default: 'sqlite,postgres,mysql' },
+    suite: { type: 'string', default: 'drivers' },
+    loads: { type: 'string', default: '25' }
   }
 })
 const runs = Number(values.runs)
@@ -79,4 +83,5 @@ if (only.has('mysql')) {
   else benches.push(mysqlBench(url))
 }
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`)
-for (const bench of benches) await report(bench)
+if (values.suite === 'snapshots') await snapshotsBench({ loads: Number(values.loads), only })
+else for (const bench of benches) await report(bench)

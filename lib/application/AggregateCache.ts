@@ -14,13 +14,17 @@ import type { TypedEvent } from '../domain/Decider.js'
 // -------------------------------------------------------------------------------------
 
 /**
+ * The repository's cache of saved aggregates, by kind and id.
+ *
  * @category model
  * @since 0.1.0
  */
 export interface AggregateCache {
+  /** How many aggregates are cached. */
   readonly size: () => number
+  /** The cached aggregate, if any; a hit becomes the most recently used. */
   readonly get: (kind: string, id: string) => Aggregate<unknown, TypedEvent> | undefined
-  /** Keeps the aggregate unless a newer version of it is cached already. */
+  /** Keeps a saved aggregate with events, unless a newer version of it is cached already. */
   readonly offer: (aggregate: Aggregate<unknown, TypedEvent>) => void
 }
 
@@ -50,7 +54,8 @@ export const aggregateCache = (capacity: number): AggregateCache => {
       return hit
     },
     offer: (aggregate) => {
-      if (capacity <= 0 || aggregate.pending.length > 0) return
+      // A version-0 aggregate is what loading a missing id gives: keeping it would evict real ones.
+      if (capacity <= 0 || aggregate.pending.length > 0 || aggregate.version < 1) return
       const k = key(aggregate.kind, aggregate.id)
       const known = entries.get(k)
       if (known !== undefined && known.version > aggregate.version) return
