@@ -4,6 +4,7 @@
  * SQLite, PostgreSQL or MySQL, with optimistic concurrency.
  *
  * @packageDocumentation
+ * @module eventfold
  * @since 0.1.0
  */
 
@@ -34,6 +35,7 @@ export { START } from './store/RecordManager.js'
 export type {
   CallerTransaction,
   DialectName,
+  InsertOptions,
   ListItemsOptions,
   Notification,
   Position,

@@ -12,9 +12,9 @@ import type { Kysely } from 'kysely'
 import type { Sql } from 'postgres'
 import type { AggregateOf, AnyKind, KindCommandOf, KindErrorOf } from '../codec/AggregateKind.js'
 import { aesGcm, type Cipher } from '../codec/Cipher.js'
-import { compressor as compressorNamed, type Compressor } from '../codec/Compressor.js'
+import { compressor as compressorNamed, MAX_INFLATED_BYTES, type Compressor } from '../codec/Compressor.js'
 import { topicRegistry, type TopicRegistry } from '../codec/TopicRegistry.js'
-import { transcoder } from '../codec/Transcoder.js'
+import { DEFAULT_MAX_STATE_BYTES, transcoder } from '../codec/Transcoder.js'
 import { expectedVersion, markSaved, type Aggregate } from '../domain/Aggregate.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import {
@@ -71,6 +71,21 @@ export interface ApplicationOptions {
   readonly cipherKey?: string
   /** `zlib` or `brotli`; `COMPRESSOR` otherwise. None by default. */
   readonly compressor?: string
+  /**
+   * The most bytes one event (or snapshot) may take as JSON, before
+   * compression and encryption. A save with a larger event is refused up
+   * front with `EncodeError`, and writes nothing; a larger snapshot is not
+   * taken (a `SnapshotNotTaken` warning). 4 MiB by default
+   * (`DEFAULT_MAX_STATE_BYTES`); at most 64 MiB (`MAX_INFLATED_BYTES`, what
+   * a read may inflate), or `InvalidConfig`.
+   *
+   * The default suits every store: raise it for larger events on PostgreSQL
+   * (`bytea` holds 1 GB) or SQLite. On MySQL and MariaDB the server's
+   * `max_allowed_packet` must hold twice the largest state, as mysql2 sends
+   * bytes as hex; past it the server drops the connection, and the save fails
+   * with `StoreUnavailable`.
+   */
+  readonly maxStateBytes?: number
   /** The records table; `stored_events` by default. */
   readonly tableName?: string
   /** PostgreSQL schema of the records table. */
@@ -87,7 +102,7 @@ export interface ApplicationOptions {
   readonly clock?: () => Date
   /** How many aggregates the repository keeps in memory; none by default. */
   readonly cacheSize?: number
-  /** Where warnings go, such as a snapshot that was ignored; nowhere by default. */
+  /** Where warnings go, such as a snapshot that was ignored; nowhere by default. What it throws is ignored. */
   readonly onWarning?: OnWarning
 }
 
@@ -142,7 +157,8 @@ export interface Application extends AsyncDisposable {
   /**
    * Writes the pending events of the given aggregates, all in one
    * transaction, and returns them marked as saved. A version someone else
-   * wrote first gives `ConcurrencyError`, and nothing is written. Aggregates
+   * wrote first gives `ConcurrencyError`, and nothing is written; so does an
+   * aggregate whose events would follow a version the store does not hold. Aggregates
    * of kinds the persistence policy does not name are returned as they are.
    */
   readonly save: <As extends ReadonlyArray<AnyAggregate>>(...aggregates: As) => TE.TaskEither<SaveError, As>
@@ -231,6 +247,12 @@ export const createApplication = (
         : E.left(invalidConfig('sectionSize must be a positive integer'))
     ),
     E.chainFirst(() =>
+      options.maxStateBytes === undefined ||
+      (Number.isSafeInteger(options.maxStateBytes) && options.maxStateBytes > 0 && options.maxStateBytes <= MAX_INFLATED_BYTES)
+        ? E.right(undefined)
+        : E.left(invalidConfig(`maxStateBytes must be an integer from 1 to ${MAX_INFLATED_BYTES}`))
+    ),
+    E.chainFirst(() =>
       options.cacheSize === undefined || (Number.isSafeInteger(options.cacheSize) && options.cacheSize >= 0)
         ? E.right(undefined)
         : E.left(invalidConfig('cacheSize must be an integer of at least 0'))
@@ -256,7 +278,7 @@ export const createApplication = (
           ...(options.connectTimeoutSeconds === undefined ? {} : { connectTimeoutSeconds: options.connectTimeoutSeconds })
         }),
         TE.chainW((recordManager) => {
-          const bytes = transcoder({ cipher, compressor })
+          const bytes = transcoder({ cipher, compressor, maxBytes: options.maxStateBytes ?? DEFAULT_MAX_STATE_BYTES })
           const wantsSnapshots = [...registry.kinds.values()].some((kind) => kind.snapshots !== undefined)
           if (!wantsSnapshots) return TE.right(application(recordManager, undefined, registry, policy, bytes, options))
           // The snapshots table shares the events table's connection.
@@ -291,7 +313,14 @@ const application = (
   options: ApplicationOptions
 ): Application => {
   const clock = options.clock ?? (() => new Date())
-  const onWarning: OnWarning = options.onWarning ?? (() => undefined)
+  // A warning reports what did not fail the caller: a handler that throws must not fail it either.
+  const onWarning: OnWarning = (warning) => {
+    try {
+      options.onWarning?.(warning)
+    } catch {
+      // ignored: the TaskEithers never reject
+    }
+  }
   const mapper = eventMapper(registry, bytes)
   const store = eventStore(recordManager, mapper)
   const snapshots = snapshotRecords === undefined ? undefined : snapshotStore(snapshotRecords, bytes, onWarning, clock)
@@ -328,7 +357,9 @@ const application = (
     <As extends ReadonlyArray<AnyAggregate>>(...aggregates: As): TE.TaskEither<SaveError, As> =>
       pipe(
         TE.fromEither(toItems(aggregates)),
-        TE.chainW((items) => (items.length === 0 ? TE.right(undefined) : store.store(items, transaction))),
+        // contiguous: a save decided against versions the store does not hold (an
+        // aggregate from elsewhere, or a stale copy) must not write after a gap.
+        TE.chainW((items) => (items.length === 0 ? TE.right(undefined) : store.store(items, transaction, { contiguous: true }))),
         TE.map(() => aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As),
         // A caller's transaction may still roll back: its aggregates are neither
         // cached nor snapshotted, since neither may hold what was never committed.

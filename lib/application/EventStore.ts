@@ -9,7 +9,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
-import type { CallerTransaction, ListItemsOptions, RecordManager, StoredEvent } from '../store/RecordManager.js'
+import type { CallerTransaction, InsertOptions, ListItemsOptions, RecordManager, StoredEvent } from '../store/RecordManager.js'
 import { traverseArray } from '../codec/traverse.js'
 import type { EventMapper } from './EventMapper.js'
 
@@ -31,10 +31,11 @@ export interface EventStore {
     originatorId: string,
     options?: ListItemsOptions
   ) => TE.TaskEither<StoreError | CodecError | InvalidArgument, ReadonlyArray<DomainEvent>>
-  /** Writes stored events, all or none. */
+  /** Writes stored events, all or none; `options` as in `RecordManager.insertItems`. */
   readonly store: (
     items: ReadonlyArray<StoredEvent>,
-    transaction?: CallerTransaction
+    transaction?: CallerTransaction,
+    options?: InsertOptions
   ) => TE.TaskEither<StoreError, void>
 }
 
@@ -56,7 +57,7 @@ export const eventStore = (recordManager: RecordManager, mapper: EventMapper): E
           recordManager.listItems(originatorId, options),
           TE.chainEitherKW((items) => decodeAll(mapper)(items))
         ),
-  store: (items, transaction) => recordManager.insertItems(items, transaction)
+  store: (items, transaction, options) => recordManager.insertItems(items, transaction, options)
 })
 
 /**

@@ -108,6 +108,9 @@ export interface RepositoryOptions {
 }
 
 /**
+ * The repository over an event store, for the registered kinds, with an
+ * optional snapshot store and cache.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -145,7 +148,7 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
     get: (kind, id, options = {}) => {
       const { version } = options
       if (version !== undefined && !(Number.isSafeInteger(version) && version > 0)) {
-        return TE.left(invalidArgument(`version must be a positive integer, not ${version}`))
+        return TE.left(invalidArgument(`version must be an integer from 1 to 2^53 - 1, not ${version}`))
       }
       return pipe(
         rebuild(kind, id, version),

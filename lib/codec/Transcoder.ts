@@ -24,7 +24,14 @@ import {
   type EncodeError
 } from '../errors/EventfoldError.js'
 import type { Cipher } from './Cipher.js'
-import { BROTLI_MARKER, compressor as compressorNamed, ZLIB_MARKER, type Compressor, type CompressorName } from './Compressor.js'
+import {
+  BROTLI_MARKER,
+  compressor as compressorNamed,
+  MAX_INFLATED_BYTES,
+  ZLIB_MARKER,
+  type Compressor,
+  type CompressorName
+} from './Compressor.js'
 import { DateFromISOString, JSON_DEPTH } from './types.js'
 
 // -------------------------------------------------------------------------------------
@@ -76,7 +83,24 @@ export interface Transcoder {
 export interface TranscoderOptions {
   readonly cipher?: Cipher | undefined
   readonly compressor?: Compressor | undefined
+  /**
+   * The most bytes of JSON one state may take, before compression and
+   * encryption; a larger one is refused with `EncodeError`.
+   * {@link DEFAULT_MAX_STATE_BYTES} by default, and never more than
+   * `MAX_INFLATED_BYTES`, so that whatever is written can be read back.
+   */
+  readonly maxBytes?: number | undefined
 }
+
+/**
+ * The default limit on one state's JSON: 4 MiB. Every store takes a state
+ * this large: MariaDB's default `max_allowed_packet` (16 MiB) holds it twice
+ * over, as mysql2 sends bytes as hex.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const DEFAULT_MAX_STATE_BYTES = 4 * 1024 * 1024
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -150,6 +174,7 @@ const brotli = lazy('brotli')
  */
 export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   const { cipher, compressor } = options
+  const maxBytes = Math.min(options.maxBytes ?? DEFAULT_MAX_STATE_BYTES, MAX_INFLATED_BYTES)
   // A save stamps all its events with one Date, and toISOString costs more than
   // the JSON of a small event: format each instant once.
   let lastTime = NaN
@@ -183,7 +208,11 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
       // Version 1 writes no `v`, so data from before a type had versions reads the same.
       const envelope = version === 1 ? { timestamp: iso(timestamp), data } : { timestamp: iso(timestamp), v: version, data }
-      let bytes: Uint8Array = Buffer.from(JSON.stringify(envelope), 'utf8')
+      const json = JSON.stringify(envelope)
+      // A UTF-16 unit takes at most three bytes of UTF-8: most states pass on the cheap test.
+      const size = json.length > maxBytes / 3 ? Buffer.byteLength(json, 'utf8') : 0
+      if (size > maxBytes) return E.left(encodeError(topic, `the event is ${size} bytes of JSON; at most ${maxBytes} (the maxStateBytes option)`))
+      let bytes: Uint8Array = Buffer.from(json, 'utf8')
       if (compressor !== undefined) {
         const compressed = compressor.compress(bytes)
         if (E.isLeft(compressed)) return compressed

@@ -12,8 +12,10 @@
 // -------------------------------------------------------------------------------------
 
 /**
- * Another writer stored an event at a version this save also tried to write.
- * Nothing of the save was written.
+ * Another writer stored an event at a version this save also tried to write,
+ * or the save follows a version the store does not hold (the aggregate was
+ * decided against versions from elsewhere). Nothing of the save was written;
+ * load the aggregate again and retry.
  *
  * @category model
  * @since 0.1.0
@@ -190,6 +192,8 @@ export type EventfoldError =
 // -------------------------------------------------------------------------------------
 
 /**
+ * Builds a {@link ConcurrencyError}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -199,6 +203,8 @@ export const concurrencyError = (
 ): ConcurrencyError => ({ _tag: 'ConcurrencyError', message, originatorIds })
 
 /**
+ * Builds a {@link AggregateNotFound}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -208,6 +214,8 @@ export const aggregateNotFound = (originatorId: string, version?: number): Aggre
     : { _tag: 'AggregateNotFound', originatorId, version }
 
 /**
+ * Builds a {@link DecodeError}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -219,6 +227,8 @@ export const decodeError = (topic: string, path: string, message: string): Decod
 })
 
 /**
+ * Builds a {@link EncodeError}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -229,18 +239,24 @@ export const encodeError = (topic: string, message: string): EncodeError => ({
 })
 
 /**
+ * Builds a {@link UnknownTopic}.
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const unknownTopic = (topic: string): UnknownTopic => ({ _tag: 'UnknownTopic', topic })
 
 /**
+ * Builds a {@link CipherError}.
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const cipherError = (message: string): CipherError => ({ _tag: 'CipherError', message })
 
 /**
+ * Builds a {@link CompressionError}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -250,6 +266,8 @@ export const compressionError = (message: string): CompressionError => ({
 })
 
 /**
+ * Builds a {@link StoreUnavailable}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -260,6 +278,8 @@ export const storeUnavailable = (message: string, cause: unknown): StoreUnavaila
 })
 
 /**
+ * Builds a {@link StoreFailure}.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -270,12 +290,16 @@ export const storeFailure = (message: string, cause: unknown): StoreFailure => (
 })
 
 /**
+ * Builds a {@link InvalidConfig}.
+ *
  * @category constructors
  * @since 0.1.0
  */
 export const invalidConfig = (message: string): InvalidConfig => ({ _tag: 'InvalidConfig', message })
 
 /**
+ * Builds a {@link InvalidArgument}.
+ *
  * @category constructors
  * @since 0.1.0
  */

@@ -78,6 +78,24 @@ export interface ListItemsOptions {
 }
 
 /**
+ * Options of {@link RecordManager.insertItems}.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface InsertOptions {
+  /**
+   * Refuse a save that would leave a gap in a stream: for each originator, the
+   * lowest version written must be 0 or 1, or directly follow a version the
+   * store holds already. The check runs in the same statement or transaction
+   * as the insert. A save that fails it gives `ConcurrencyError` and writes
+   * nothing. The application's saves set it; snapshots, which skip versions
+   * by design, do not. Off by default.
+   */
+  readonly contiguous?: boolean
+}
+
+/**
  * A Kysely transaction the caller already holds. The events are written inside
  * it, so they commit or roll back with the caller's own writes.
  *
@@ -119,11 +137,13 @@ export interface RecordManager {
   readonly db: Kysely<RecordsDatabase>
   /**
    * Writes all the items or none, in one transaction (or inside `transaction`
-   * when given). A version that exists already gives `ConcurrencyError`.
+   * when given). A version that exists already gives `ConcurrencyError`, and
+   * so does, with `contiguous`, a save that would leave a gap.
    */
   readonly insertItems: (
     items: ReadonlyArray<StoredEvent>,
-    transaction?: CallerTransaction
+    transaction?: CallerTransaction,
+    options?: InsertOptions
   ) => TaskEither<StoreError, void>
   /** The items of one originator, in version order unless `desc`. */
   readonly listItems: (

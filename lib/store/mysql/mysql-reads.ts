@@ -17,6 +17,7 @@ import {
   toStoredEvent,
   validateLimit,
   validateListOptions,
+  validateOriginatorId,
   validateRange
 } from './mysql-rows.js'
 
@@ -44,8 +45,8 @@ export const makeReads = (
   db: Kysely<RecordsDatabase>,
   tableName: string
 ): Pick<RecordManager, 'listItems' | 'selectNotifications' | 'selectNotificationRange' | 'maxNotificationId'> => ({
-  listItems: (originatorId, options = {}) =>
-    checked(validateListOptions(options), async ({ gt, lte, desc, limit }) => {
+  listItems: (originatorId, options) =>
+    checked(pipe(validateOriginatorId(originatorId), E.chain(() => validateListOptions(options))), async ({ gt, lte, desc, limit }) => {
       let query = db
         .selectFrom(tableName)
         .select(COLUMNS)

@@ -15,6 +15,7 @@ import {
   type InvalidConfig,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import type { CallerTransaction, RecordManager, RecordsDatabase, StoredEvent } from '../RecordManager.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { classifyMysqlError } from './mysql-errors.js'
@@ -153,24 +154,28 @@ const within = <A>(ms: number, work: Promise<A>): Promise<A> => {
 }
 
 const recordManager = (tableName: string, { db, release }: Connection): RecordManager => {
-  const write = (items: ReadonlyArray<StoredEvent>, transaction?: CallerTransaction): Promise<void> =>
+  const write = (
+    items: ReadonlyArray<StoredEvent>,
+    transaction: CallerTransaction | undefined,
+    predecessors: ReadonlyArray<Predecessor>
+  ): Promise<void> =>
     items.length === 0
       ? Promise.resolve()
       : transaction === undefined
-        ? db.transaction().execute((trx) => appendItems(trx, tableName, items))
+        ? db.transaction().execute((trx) => appendItems(trx, tableName, items, predecessors))
         : // The caller's tables are typed by the caller; ours is the one we name.
-          appendInCallerTransaction(transaction as Kysely<RecordsDatabase>, tableName, items)
+          appendInCallerTransaction(transaction as Kysely<RecordsDatabase>, tableName, items, predecessors)
   return {
     dialect: 'mysql',
     tableName,
     db,
-    insertItems: (items, transaction) =>
+    insertItems: (items, transaction, options) =>
       pipe(
         TE.fromEither(validateItems(items)),
         TE.chain((valid) =>
           TE.tryCatch(
-            () => write(valid, transaction),
-            classifyMysqlError([...new Set(valid.map((item) => item.originatorId))])
+            () => write(valid, transaction, options?.contiguous === true ? predecessorsOf(valid) : []),
+            orMissingPredecessor(classifyMysqlError([...new Set(valid.map((item) => item.originatorId))]))
           )
         )
       ),

@@ -5,8 +5,10 @@
  * @since 0.1.0
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { invalidArgument, type InvalidArgument } from '../../errors/EventfoldError.js'
-import type { ListItemsOptions, Notification, Position, StoredEvent } from '../RecordManager.js'
+import { pipe } from 'fp-ts/lib/function.js'
+import type { InvalidArgument } from '../../errors/EventfoldError.js'
+import { argumentRules, idPosition, parseIdPosition, type StoreLimits } from '../arguments.js'
+import type { Notification, Position, StoredEvent } from '../RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -29,7 +31,7 @@ export interface MysqlRow {
 
 /**
  * The longest originator id or topic, in characters (code points), as MySQL
- * counts them.
+ * counts them: the columns are `VARCHAR(255)`.
  *
  * @category constants
  * @since 0.1.0
@@ -44,47 +46,37 @@ export const MAX_NAME_LENGTH = 255
  */
 export const MAX_VERSION = 4_294_967_295
 
+/**
+ * MySQL's limits, for the shared argument rules.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const MYSQL_LIMITS: StoreLimits = { maxVersion: MAX_VERSION, maxNameLength: MAX_NAME_LENGTH }
+
+const rules = argumentRules(MYSQL_LIMITS)
+
 // -------------------------------------------------------------------------------------
 // validation
 // -------------------------------------------------------------------------------------
 
-// A lone surrogate cannot be encoded in utf8mb4: mysql2 would send U+FFFD, and
-// two different ids would collide.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
-
-const checkName = (what: string, s: unknown): string | undefined => {
-  if (typeof s !== 'string' || s.length === 0) return `${what} must be a non-empty string`
-  if (LONE_SURROGATE.test(s)) return `${what} contains a lone UTF-16 surrogate`
-  const length = [...s].length
-  return length > MAX_NAME_LENGTH ? `${what} is ${length} characters long; at most ${MAX_NAME_LENGTH}` : undefined
-}
-
-const isVersion = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= MAX_VERSION
-
 /**
  * Checks the items of a save: non-empty ids and topics of at most 255
- * characters, integer versions from 0 to 2^32 − 1, and bytes for the state.
+ * characters, without NUL or lone surrogates, integer versions from 0 to
+ * 2^32 − 1, and bytes for the state.
  *
  * @category validation
  * @since 0.1.0
  */
-export const validateItems = (
-  items: ReadonlyArray<StoredEvent>
-): E.Either<InvalidArgument, ReadonlyArray<StoredEvent>> => {
-  for (const [i, item] of items.entries()) {
-    const problem =
-      checkName('originatorId', item.originatorId) ??
-      checkName('topic', item.topic) ??
-      (isVersion(item.originatorVersion)
-        ? undefined
-        : `originatorVersion must be an integer from 0 to ${MAX_VERSION}, got ${String(item.originatorVersion)}`) ??
-      (item.state instanceof Uint8Array ? undefined : 'state must be a Uint8Array')
-    if (problem !== undefined) return E.left(invalidArgument(`item ${i}: ${problem}`))
-  }
-  return E.right(items)
-}
+export const validateItems = rules.validateItems
 
-const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
+/**
+ * Checks an originator id to read by: one MySQL could hold.
+ *
+ * @category validation
+ * @since 0.1.0
+ */
+export const validateOriginatorId = rules.validateOriginatorId
 
 /**
  * Checks the filters of `listItems`: versions and the limit are non-negative
@@ -93,15 +85,7 @@ const isCount = (n: unknown): n is number => Number.isSafeInteger(n) && (n as nu
  * @category validation
  * @since 0.1.0
  */
-export const validateListOptions = (options: ListItemsOptions): E.Either<InvalidArgument, ListItemsOptions> => {
-  for (const key of ['gt', 'lte', 'limit'] as const) {
-    const value = options[key]
-    if (value !== undefined && !isCount(value)) {
-      return E.left(invalidArgument(`${key} must be a non-negative integer, got ${String(value)}`))
-    }
-  }
-  return E.right(options)
-}
+export const validateListOptions = rules.validateListOptions
 
 /**
  * Checks a page size: a non-negative integer.
@@ -109,8 +93,7 @@ export const validateListOptions = (options: ListItemsOptions): E.Either<Invalid
  * @category validation
  * @since 0.1.0
  */
-export const validateLimit = (limit: number): E.Either<InvalidArgument, number> =>
-  isCount(limit) ? E.right(limit) : E.left(invalidArgument(`limit must be a non-negative integer, got ${String(limit)}`))
+export const validateLimit = rules.validateLimit
 
 /**
  * Checks the bounds of a notification range: integers.
@@ -122,9 +105,10 @@ export const validateRange = (
   start: number,
   end: number
 ): E.Either<InvalidArgument, { readonly start: number; readonly end: number }> =>
-  Number.isSafeInteger(start) && Number.isSafeInteger(end)
-    ? E.right({ start, end })
-    : E.left(invalidArgument(`a notification range needs integer bounds, got [${String(start)}, ${String(end)}]`))
+  pipe(
+    rules.validateIdRange(start, end),
+    E.map(([start, end]) => ({ start, end }))
+  )
 
 // -------------------------------------------------------------------------------------
 // cursors
@@ -136,7 +120,7 @@ export const validateRange = (
  * @category cursors
  * @since 0.1.0
  */
-export const positionAfter = (id: number): Position => String(id)
+export const positionAfter = (id: number): Position => idPosition(id)
 
 /**
  * The last notification id a position stands after: 0 for the start.
@@ -144,13 +128,7 @@ export const positionAfter = (id: number): Position => String(id)
  * @category cursors
  * @since 0.1.0
  */
-export const parsePosition = (position: Position): E.Either<InvalidArgument, number> => {
-  if (position === '') return E.right(0)
-  const id = Number(position)
-  return /^(0|[1-9][0-9]*)$/.test(position) && Number.isSafeInteger(id)
-    ? E.right(id)
-    : E.left(invalidArgument(`not a MySQL log position: ${JSON.stringify(position).slice(0, 80)}`))
-}
+export const parsePosition = (position: Position): E.Either<InvalidArgument, number> => parseIdPosition(position)
 
 // -------------------------------------------------------------------------------------
 // mapping

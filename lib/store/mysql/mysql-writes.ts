@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import { sql, type Kysely } from 'kysely'
+import { MissingPredecessor, type Predecessor } from '../arguments.js'
 import type { RecordsDatabase, StoredEvent } from '../RecordManager.js'
 import { toBuffer } from './mysql-rows.js'
 import { SEQUENCE_TABLE } from './mysql-schema.js'
@@ -28,15 +29,36 @@ const SAVEPOINT = sql.raw('eventfold_insert')
  * Reserves `count` notification ids for `tableName` and returns the first.
  * Holds the lock on the table's sequence row until the transaction ends.
  *
+ * With `predecessors`, the same statement checks that the records table holds
+ * every one of them, and reserves nothing (throwing
+ * {@link MissingPredecessor}) if not: the contiguity check of a save costs no
+ * round trip of its own. Stored versions are never removed, so what it found
+ * still holds when the insert runs.
+ *
  * @category utils
  * @since 0.1.0
  */
-export const reserveIds = async (trx: Kysely<RecordsDatabase>, tableName: string, count: number): Promise<number> => {
+export const reserveIds = async (
+  trx: Kysely<RecordsDatabase>,
+  tableName: string,
+  count: number,
+  predecessors: ReadonlyArray<Predecessor> = []
+): Promise<number> => {
+  const held = sql.join(
+    predecessors.map(
+      (p) => sql` AND EXISTS (SELECT 1 FROM ${sql.table(tableName)} WHERE originator_id = ${p.originatorId} AND originator_version = ${p.version})`
+    ),
+    sql``
+  )
   // LAST_INSERT_ID(expr) hands the new value back in the OK packet: one round trip.
   const bump = await sql`
     UPDATE ${sql.table(SEQUENCE_TABLE)} SET last_id = LAST_INSERT_ID(last_id + ${count})
-    WHERE table_name = ${tableName}`.execute(trx)
+    WHERE table_name = ${tableName}${held}`.execute(trx)
   if (bump.numAffectedRows === 0n) {
+    if (predecessors.length > 0) {
+      const { rows } = await sql`SELECT 1 FROM ${sql.table(SEQUENCE_TABLE)} WHERE table_name = ${tableName}`.execute(trx)
+      if (rows.length > 0) throw new MissingPredecessor(predecessors)
+    }
     throw new Error(`${SEQUENCE_TABLE} has no row for ${tableName}: open the record manager again to restore it`)
   }
   let last = bump.insertId
@@ -77,7 +99,8 @@ const statements = (items: ReadonlyArray<StoredEvent>): ReadonlyArray<ReadonlyAr
 
 /**
  * Inserts `items` with consecutive notification ids, inside `trx`, in as few
- * statements as the packet size allows.
+ * statements as the packet size allows, once {@link reserveIds} has found
+ * the `predecessors` of the save.
  *
  * @category utils
  * @since 0.1.0
@@ -85,9 +108,10 @@ const statements = (items: ReadonlyArray<StoredEvent>): ReadonlyArray<ReadonlyAr
 export const appendItems = async (
   trx: Kysely<RecordsDatabase>,
   tableName: string,
-  items: ReadonlyArray<StoredEvent>
+  items: ReadonlyArray<StoredEvent>,
+  predecessors: ReadonlyArray<Predecessor> = []
 ): Promise<void> => {
-  let id = await reserveIds(trx, tableName, items.length)
+  let id = await reserveIds(trx, tableName, items.length, predecessors)
   for (const statement of statements(items)) {
     await trx
       .insertInto(tableName)
@@ -117,11 +141,12 @@ export const appendItems = async (
 export const appendInCallerTransaction = async (
   trx: Kysely<RecordsDatabase>,
   tableName: string,
-  items: ReadonlyArray<StoredEvent>
+  items: ReadonlyArray<StoredEvent>,
+  predecessors: ReadonlyArray<Predecessor> = []
 ): Promise<void> => {
   await sql`SAVEPOINT ${SAVEPOINT}`.execute(trx)
   try {
-    await appendItems(trx, tableName, items)
+    await appendItems(trx, tableName, items, predecessors)
   } catch (error) {
     // Fails when the transaction is gone already (a deadlock, a lost
     // connection); the original error is the one to report.

@@ -1,13 +1,15 @@
 /**
- * Cheap checks on what callers hand the PostgreSQL store, so that a bad
- * argument is an `InvalidArgument` before it reaches the server, and the
- * reading and writing of positions.
+ * The PostgreSQL store's argument checks (the shared rules of
+ * `../arguments.ts` with PostgreSQL's limits), so that a bad argument is an
+ * `InvalidArgument` before it reaches the server, and the reading and writing
+ * of its positions, which are its own.
  *
  * @since 0.1.0
  */
 import * as E from 'fp-ts/lib/Either.js'
-import { invalidArgument, type InvalidArgument } from '../../errors/EventfoldError.js'
-import { START, type ListItemsOptions, type Position, type StoredEvent } from '../RecordManager.js'
+import type { InvalidArgument } from '../../errors/EventfoldError.js'
+import { argumentRules, invalidPosition, type StoreLimits } from '../arguments.js'
+import { START, type Position } from '../RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -23,6 +25,10 @@ import { START, type ListItemsOptions, type Position, type StoredEvent } from '.
  */
 export type XidPosition = { readonly transactionId: string; readonly id: string } | undefined
 
+// -------------------------------------------------------------------------------------
+// constants
+// -------------------------------------------------------------------------------------
+
 /**
  * The highest `integer` PostgreSQL stores: the largest version.
  *
@@ -31,36 +37,30 @@ export type XidPosition = { readonly transactionId: string; readonly id: string 
  */
 export const MAX_VERSION = 2 ** 31 - 1
 
+/**
+ * PostgreSQL's limits: versions fit an `integer`; an originator id, with its
+ * version, must fit one entry of the unique B-tree index (2704 bytes), so ids
+ * (and topics, alike) are at most 512 code points, 2048 bytes of UTF-8.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const POSTGRES_LIMITS: StoreLimits = { maxVersion: MAX_VERSION, maxNameLength: 512 }
+
+const rules = argumentRules(POSTGRES_LIMITS)
+
 // -------------------------------------------------------------------------------------
 // utils
 // -------------------------------------------------------------------------------------
 
-const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0
-
-/** A PostgreSQL `text` cannot hold U+0000; the server would refuse it with a less helpful error. */
-const isText = (s: unknown): s is string => typeof s === 'string' && s.length > 0 && !s.includes('\u0000')
-
-const show = (s: unknown): string => (typeof s === 'string' ? JSON.stringify(s.slice(0, 40)) : String(s))
-
 /**
- * Accepts items with non-empty ids and topics free of NUL characters, integer
- * versions from 0 to 2^31 - 1, and byte states.
+ * Accepts items with ids and topics PostgreSQL can hold (no NUL, at most 512
+ * code points), integer versions from 0 to 2^31 - 1, and byte states.
  *
  * @category utils
  * @since 0.1.0
  */
-export const validateItems = (items: ReadonlyArray<StoredEvent>): E.Either<InvalidArgument, ReadonlyArray<StoredEvent>> => {
-  for (const [i, e] of items.entries()) {
-    if (!isText(e.originatorId))
-      return E.left(invalidArgument(`item ${i}: the originator id ${show(e.originatorId)} must be a non-empty string without NUL`))
-    if (!isCount(e.originatorVersion) || e.originatorVersion > MAX_VERSION)
-      return E.left(invalidArgument(`item ${i}: version ${String(e.originatorVersion)} is not an integer from 0 to 2^31 - 1`))
-    if (!isText(e.topic))
-      return E.left(invalidArgument(`item ${i}: the topic ${show(e.topic)} must be a non-empty string without NUL`))
-    if (!(e.state instanceof Uint8Array)) return E.left(invalidArgument(`item ${i}: the state must be a Uint8Array`))
-  }
-  return E.right(items)
-}
+export const validateItems = rules.validateItems
 
 /**
  * Accepts an originator id PostgreSQL can compare with a stored one.
@@ -68,22 +68,16 @@ export const validateItems = (items: ReadonlyArray<StoredEvent>): E.Either<Inval
  * @category utils
  * @since 0.1.0
  */
-export const validateOriginatorId = (id: string): E.Either<InvalidArgument, string> =>
-  isText(id) ? E.right(id) : E.left(invalidArgument(`the originator id ${show(id)} must be a non-empty string without NUL`))
+export const validateOriginatorId = rules.validateOriginatorId
 
 /**
- * Accepts integer bounds and a limit of at least 0.
+ * Accepts bounds and a limit that are integers of at least 0; bounds beyond
+ * 2^31 - 1 are clamped to it.
  *
  * @category utils
  * @since 0.1.0
  */
-export const validateListOptions = (options: ListItemsOptions): E.Either<InvalidArgument, ListItemsOptions> => {
-  const { gt, lte, limit } = options
-  if (gt !== undefined && !Number.isSafeInteger(gt)) return E.left(invalidArgument(`gt ${gt} is not an integer`))
-  if (lte !== undefined && !Number.isSafeInteger(lte)) return E.left(invalidArgument(`lte ${lte} is not an integer`))
-  if (limit !== undefined && !isCount(limit)) return E.left(invalidArgument(`limit ${limit} is not an integer of at least 0`))
-  return E.right(options)
-}
+export const validateListOptions = rules.validateListOptions
 
 /**
  * Accepts a limit of at least 0.
@@ -91,8 +85,7 @@ export const validateListOptions = (options: ListItemsOptions): E.Either<Invalid
  * @category utils
  * @since 0.1.0
  */
-export const validateLimit = (limit: number): E.Either<InvalidArgument, number> =>
-  isCount(limit) ? E.right(limit) : E.left(invalidArgument(`limit ${limit} is not an integer of at least 0`))
+export const validateLimit = rules.validateLimit
 
 /**
  * Accepts two integer ids.
@@ -100,10 +93,7 @@ export const validateLimit = (limit: number): E.Either<InvalidArgument, number> 
  * @category utils
  * @since 0.1.0
  */
-export const validateIdRange = (start: number, end: number): E.Either<InvalidArgument, readonly [number, number]> =>
-  Number.isSafeInteger(start) && Number.isSafeInteger(end)
-    ? E.right([start, end])
-    : E.left(invalidArgument(`the range [${start}, ${end}] does not have integer ends`))
+export const validateIdRange = rules.validateIdRange
 
 /** Both parts fit their types: an unsigned 64-bit xid8 and a positive bigint id. */
 const POSITION = /^(0|[1-9][0-9]{0,19})\/([1-9][0-9]{0,18})$/
@@ -123,7 +113,7 @@ export const parsePosition = (position: Position): E.Either<InvalidArgument, Xid
   const [, transactionId, id] = match ?? []
   return transactionId !== undefined && id !== undefined && BigInt(transactionId) <= MAX_XID8 && BigInt(id) <= MAX_BIGINT
     ? E.right({ transactionId, id })
-    : E.left(invalidArgument(`position ${show(position)} is not a PostgreSQL position ("<transaction id>/<notification id>")`))
+    : E.left(invalidPosition(position))
 }
 
 /**

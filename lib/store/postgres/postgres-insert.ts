@@ -10,7 +10,8 @@
  *
  * @since 0.1.0
  */
-import { CompiledQuery, type Kysely } from 'kysely'
+import { CompiledQuery, sql, type Kysely } from 'kysely'
+import type { Predecessor } from '../arguments.js'
 import type { RecordsDatabase, StoredEvent } from '../RecordManager.js'
 
 // -------------------------------------------------------------------------------------
@@ -43,53 +44,78 @@ const toRow = (e: StoredEvent) => ({
   state: e.state
 })
 
-const parametersOf = (items: ReadonlyArray<StoredEvent>): Array<unknown> => {
+const parametersOf = (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): Array<unknown> => {
   const parameters: Array<unknown> = []
   for (const e of items) parameters.push(e.originatorId, e.originatorVersion, e.topic, e.state)
+  for (const p of predecessors) parameters.push(p.originatorId, p.version)
   return parameters
 }
 
-/** Compiles `rows` probe rows of distinct values, and keeps the SQL only if it binds them row by row. */
-const template = (db: Writer, tableName: string, rows: number): string | null => {
+/**
+ * The INSERT of `items`, or, with predecessors, one that inserts them only if
+ * the table holds every predecessor (and else nothing): the contiguity check
+ * and the insert in one statement, one round trip. The casts type the VALUES
+ * list, whose parameters nothing else would type.
+ */
+const compile = (db: Writer, tableName: string, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): CompiledQuery => {
+  if (predecessors.length === 0) return db.insertInto(tableName).values(items.map(toRow)).compile()
+  const table = sql.table(tableName)
+  const rows = sql.join(
+    items.map((e) => sql`(${e.originatorId}::text, ${e.originatorVersion}::integer, ${e.topic}::text, ${e.state}::bytea)`)
+  )
+  const held = sql.join(
+    predecessors.map((p) => sql`exists (select 1 from ${table} where originator_id = ${p.originatorId} and originator_version = ${p.version})`),
+    sql` and `
+  )
+  return sql`insert into ${table} (originator_id, originator_version, topic, state) select * from (values ${rows}) as v where ${held}`.compile(db)
+}
+
+/** Compiles probe rows of distinct values, and keeps the SQL only if it binds them row by row. */
+const template = (db: Writer, tableName: string, rows: number, guards: number): string | null => {
   const probe = Array.from({ length: rows }, (_, i) => ({
     originatorId: `probe ${i}`,
     originatorVersion: i,
     topic: `probe topic ${i}`,
     state: Uint8Array.of(i % 256)
   }))
-  const compiled = db.insertInto(tableName).values(probe.map(toRow)).compile()
-  const expected = parametersOf(probe)
+  const predecessors = Array.from({ length: guards }, (_, i) => ({ originatorId: `probe predecessor ${i}`, version: rows + i }))
+  const compiled = compile(db, tableName, probe, predecessors)
+  const expected = parametersOf(probe, predecessors)
   const same = compiled.parameters.length === expected.length && compiled.parameters.every((p, i) => p === expected[i])
   return same ? compiled.sql : null
 }
 
 /**
  * Compiles the INSERT of up to {@link ROWS_PER_INSERT} items into `tableName`
- * with `db`'s compiler, reusing the SQL of an earlier save of as many rows.
+ * with `db`'s compiler, reusing the SQL of an earlier save of as many rows
+ * (and predecessors). With predecessors, the statement inserts nothing unless
+ * the table holds every one of them: its affected row count tells.
  *
  * @category utils
  * @since 0.1.0
  */
 export const insertCompiler = (db: Writer, tableName: string) => {
-  // Row count to SQL, least recently used out first; null when the check failed.
+  // Row and predecessor counts to SQL, least recently used out first; null when the check failed.
   const templates = new Map<number, string | null>()
-  const sqlFor = (rows: number): string | null => {
-    const hit = templates.get(rows)
+  const sqlFor = (rows: number, guards: number): string | null => {
+    // Saves have at most ROWS_PER_INSERT rows per statement, so the pair fits one number.
+    const key = guards * (ROWS_PER_INSERT + 1) + rows
+    const hit = templates.get(key)
     if (hit !== undefined) {
-      templates.delete(rows)
-      templates.set(rows, hit)
+      templates.delete(key)
+      templates.set(key, hit)
       return hit
     }
-    const made = template(db, tableName, rows)
-    templates.set(rows, made)
+    const made = template(db, tableName, rows, guards)
+    templates.set(key, made)
     if (templates.size > TEMPLATES) {
       const oldest = templates.keys().next()
       if (oldest.done !== true) templates.delete(oldest.value)
     }
     return made
   }
-  return (items: ReadonlyArray<StoredEvent>): CompiledQuery => {
-    const sql = sqlFor(items.length)
-    return sql === null ? db.insertInto(tableName).values(items.map(toRow)).compile() : CompiledQuery.raw(sql, parametersOf(items))
+  return (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor> = []): CompiledQuery => {
+    const text = sqlFor(items.length, predecessors.length)
+    return text === null ? compile(db, tableName, items, predecessors) : CompiledQuery.raw(text, parametersOf(items, predecessors))
   }
 }

@@ -42,6 +42,7 @@ import type {
   RecordsDatabase,
   StoredEvent
 } from '../RecordManager.js'
+import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { resolveTableOptions, type EventRow, type TableOptions } from '../schema.js'
 import {
   formatPosition,
@@ -95,7 +96,7 @@ export type PostgresOptions = TableOptions & {
   )
 
 /**
- * The default of {@link PostgresOptions.connectTimeoutSeconds}.
+ * The default of `connectTimeoutSeconds` in {@link PostgresOptions}.
  *
  * @category constants
  * @since 0.1.0
@@ -161,10 +162,16 @@ const ownKysely = (pool: PostgresSql, owned: boolean): Opened => {
   }
 }
 
+/** Seconds before reconnecting after `retries` connections in a row failed: postgres.js's curve, capped at 1 s. */
+const reconnectBackoff = (retries: number): number => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1)
+
 const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, PostgresSql> => {
   if (!/^postgres(ql)?:\/\//.test(url)) return E.left(invalidConfig('a PostgreSQL url starts with postgres:// or postgresql://'))
   return E.tryCatch(
-    () => postgres(url, { connect_timeout: timeoutSeconds, onnotice: () => undefined }),
+    // postgres.js's own backoff grows with every connection lost with an error, across the pool, up
+    // to 20 s, and a query handed to a closed connection waits it out even while others are healthy:
+    // after a burst of dropped connections, calls stalled for half a minute. Capped at 1 s here.
+    () => postgres(url, { connect_timeout: timeoutSeconds, onnotice: () => undefined, backoff: reconnectBackoff }),
     (cause) => invalidConfig(`cannot read the PostgreSQL url: ${cause instanceof Error ? cause.message : String(cause)}`)
   )
 }
@@ -249,16 +256,31 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     <A>(f: () => Promise<A>, originatorIds?: () => ReadonlyArray<string>): TE.TaskEither<StoreError, A> =>
     () =>
       closing === undefined
-        ? TE.tryCatch(f, classifyPostgresError(originatorIds))()
+        ? TE.tryCatch(f, orMissingPredecessor(classifyPostgresError(originatorIds)))()
         : Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
 
   const compileInsert = insertCompiler(records, table)
 
-  const insertChunks = async (writer: Kysely<Records>, items: ReadonlyArray<StoredEvent>): Promise<void> => {
-    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) await writer.executeQuery(compileInsert(chunk))
+  /** One statement; with predecessors, it inserts nothing unless the table holds them all. */
+  const insertChunk = async (writer: Kysely<Records>, chunk: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
+    const result = await writer.executeQuery(compileInsert(chunk, predecessors))
+    if (predecessors.length > 0 && result.numAffectedRows !== BigInt(chunk.length)) throw new MissingPredecessor(predecessors)
   }
 
-  const write = async (items: ReadonlyArray<StoredEvent>, trx: CallerTransaction | undefined): Promise<void> => {
+  /** The first statement carries the predecessor check, for the whole save: it runs in the same transaction. */
+  const insertChunks = async (writer: Kysely<Records>, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): Promise<void> => {
+    let guards = predecessors
+    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) {
+      await insertChunk(writer, chunk, guards)
+      guards = []
+    }
+  }
+
+  const write = async (
+    items: ReadonlyArray<StoredEvent>,
+    trx: CallerTransaction | undefined,
+    predecessors: ReadonlyArray<Predecessor>
+  ): Promise<void> => {
     if (trx !== undefined) {
       // The caller's transaction, typed by our table alone: its schema type is the caller's.
       const writer = trx as unknown as Kysely<Records>
@@ -267,7 +289,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       // would otherwise abort all of it), and a chunked save all or nothing.
       await sql`savepoint eventfold_insert`.execute(writer)
       try {
-        await insertChunks(writer, items)
+        await insertChunks(writer, items, predecessors)
         await sql`release savepoint eventfold_insert`.execute(writer)
       } catch (error) {
         // The first error is the one to report, even if the connection is gone too.
@@ -278,28 +300,31 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     }
     // One multi-row INSERT is atomic on its own: one round trip, no BEGIN or COMMIT.
     if (mode === 'snapshot' && items.length <= ROWS_PER_INSERT) {
-      await db.executeQuery(compileInsert(items))
+      await insertChunk(db, items, predecessors)
       return
     }
     await db.transaction().execute(async (writer) => {
       if (mode === 'serialised') await lockTable.execute(writer)
-      await insertChunks(writer, items)
+      await insertChunks(writer, items, predecessors)
     })
   }
 
-  const insertItems: RecordManager['insertItems'] = (items, trx) =>
+  const insertItems: RecordManager['insertItems'] = (items, trx, options) =>
     pipe(
       TE.fromEither(validateItems(items)),
-      TE.chainW((valid) => (valid.length === 0 ? TE.right(undefined) : attempt(() => write(valid, trx), originatorIdsOf(valid))))
+      TE.chainW((valid) =>
+        valid.length === 0
+          ? TE.right(undefined)
+          : attempt(() => write(valid, trx, options?.contiguous === true ? predecessorsOf(valid) : []), originatorIdsOf(valid))
+      )
     )
 
-  const listItems = (originatorId: string, options: ListItemsOptions = {}) =>
+  const listItems = (originatorId: string, options?: ListItemsOptions) =>
     pipe(
       TE.fromEither(validateOriginatorId(originatorId)),
-      TE.chainFirstW(() => TE.fromEither(validateListOptions(options))),
-      TE.chainW(() =>
+      TE.chainW(() => TE.fromEither(validateListOptions(options))),
+      TE.chainW(({ gt, lte, desc, limit }) =>
         attempt(async () => {
-          const { gt, lte, desc, limit } = options
           let q = db.selectFrom(table).select(ITEM_COLUMNS).where('originator_id', '=', originatorId)
           if (gt !== undefined) q = q.where('originator_version', '>', gt)
           if (lte !== undefined) q = q.where('originator_version', '<=', lte)

@@ -27,13 +27,15 @@ import type {
   RecordsDatabase,
   StoredEvent
 } from '../RecordManager.js'
+import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import {
   parseIdPosition,
   validateIdRange,
   validateItems,
   validateLimit,
-  validateListOptions
+  validateListOptions,
+  validateOriginatorId
 } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
@@ -183,15 +185,30 @@ const NOTIFICATION_COLUMNS = ['id', ...ITEM_COLUMNS] as const
 const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: () => Promise<void>): RecordManager => {
   const compileInsert = insertCompiler(db, tableName)
 
-  const insertChunks = async (writer: Kysely<RecordsDatabase>, items: ReadonlyArray<StoredEvent>) => {
-    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) await writer.executeQuery(compileInsert(chunk))
+  /** One statement; with predecessors, it inserts nothing unless the table holds them all. */
+  const insertChunk = async (writer: Kysely<RecordsDatabase>, chunk: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
+    const result = await writer.executeQuery(compileInsert(chunk, predecessors))
+    if (predecessors.length > 0 && result.numAffectedRows !== BigInt(chunk.length)) throw new MissingPredecessor(predecessors)
+  }
+
+  /** The first statement carries the predecessor check, for the whole save: it runs in the same transaction. */
+  const insertChunks = async (writer: Kysely<RecordsDatabase>, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
+    let guards = predecessors
+    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) {
+      await insertChunk(writer, chunk, guards)
+      guards = []
+    }
   }
 
   /** Inside the caller's transaction, a savepoint keeps a chunked save all or nothing. */
-  const insertInCallerTransaction = async (trx: Kysely<RecordsDatabase>, items: ReadonlyArray<StoredEvent>) => {
+  const insertInCallerTransaction = async (
+    trx: Kysely<RecordsDatabase>,
+    items: ReadonlyArray<StoredEvent>,
+    predecessors: ReadonlyArray<Predecessor>
+  ) => {
     await sql`savepoint eventfold_insert`.execute(trx)
     try {
-      await insertChunks(trx, items)
+      await insertChunks(trx, items, predecessors)
     } catch (error) {
       // A failure may already have ended the whole transaction; the first error is the one to report.
       await sql`rollback to eventfold_insert`.execute(trx).catch(() => undefined)
@@ -201,25 +218,31 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     await sql`release eventfold_insert`.execute(trx)
   }
 
-  const write = async (items: ReadonlyArray<StoredEvent>, trx: CallerTransaction | undefined): Promise<void> => {
+  const write = async (
+    items: ReadonlyArray<StoredEvent>,
+    trx: CallerTransaction | undefined,
+    predecessors: ReadonlyArray<Predecessor>
+  ): Promise<void> => {
     const writer = trx === undefined ? db : asRecords(trx)
     // One statement is atomic on its own, in or out of a transaction.
-    if (items.length <= ROWS_PER_INSERT) await writer.executeQuery(compileInsert(items))
-    else if (trx !== undefined) await insertInCallerTransaction(writer, items)
-    else await db.transaction().execute((own) => insertChunks(own, items))
+    if (items.length <= ROWS_PER_INSERT) await insertChunk(writer, items, predecessors)
+    else if (trx !== undefined) await insertInCallerTransaction(writer, items, predecessors)
+    else await db.transaction().execute((own) => insertChunks(own, items, predecessors))
   }
 
-  const insertItems: RecordManager['insertItems'] = (items, trx) => {
-    if (items.length === 0) return TE.right(undefined)
+  const insertItems: RecordManager['insertItems'] = (items, trx, options) => {
     const valid = validateItems(items)
     if (E.isLeft(valid)) return TE.left(valid.left)
+    if (items.length === 0) return TE.right(undefined)
+    const predecessors = options?.contiguous === true ? predecessorsOf(items) : []
     const originatorIds = () => [...new Set(items.map((e) => e.originatorId))]
-    return TE.tryCatch(() => write(items, trx), classifySqliteError(originatorIds))
+    return TE.tryCatch(() => write(items, trx, predecessors), orMissingPredecessor(classifySqliteError(originatorIds)))
   }
 
-  const listItems: RecordManager['listItems'] = (originatorId, options: ListItemsOptions = {}) =>
+  const listItems: RecordManager['listItems'] = (originatorId, options?: ListItemsOptions) =>
     pipe(
-      TE.fromEither(validateListOptions(options)),
+      TE.fromEither(validateOriginatorId(originatorId)),
+      TE.chain(() => TE.fromEither(validateListOptions(options))),
       TE.chainW(({ gt, lte, desc, limit }) =>
         TE.tryCatch(async () => {
           let query = db.selectFrom(tableName).select(ITEM_COLUMNS).where('originator_id', '=', originatorId)
