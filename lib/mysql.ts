@@ -4,6 +4,7 @@
  * string.
  *
  * @packageDocumentation
+ * @module eventfold/mysql
  * @since 0.1.0
  */
 export { mysqlRecordManager, DEFAULT_CONNECT_TIMEOUT_MS, type MysqlOptions } from './store/mysql/mysql-record-manager.js'

@@ -5,6 +5,7 @@
  * connection string or the `sql` option.
  *
  * @packageDocumentation
+ * @module eventfold/postgres
  * @since 0.1.0
  */
 export { postgresDialect } from './store/postgres/postgres-dialect.js'

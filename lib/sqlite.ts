@@ -4,6 +4,7 @@
  * Applications reach them through a `sqlite://` connection string.
  *
  * @packageDocumentation
+ * @module eventfold/sqlite
  * @since 0.1.0
  */
 export { sqliteDialect } from './store/sqlite/sqlite-dialect.js'

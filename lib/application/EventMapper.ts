@@ -25,6 +25,7 @@ import type { StoredEvent } from '../store/RecordManager.js'
  * @since 0.1.0
  */
 export interface EventMapper {
+  /** Encodes one event of a kind as the stored event at `originatorVersion`. */
   readonly toStored: <Ev extends TypedEvent>(
     kind: AnyKind,
     originatorId: string,
@@ -32,6 +33,7 @@ export interface EventMapper {
     event: Ev,
     timestamp: Date
   ) => E.Either<CodecError, StoredEvent>
+  /** Decodes a stored event by its topic, lifting older versions to the newest. */
   readonly toDomain: (item: StoredEvent) => E.Either<CodecError, DomainEvent>
 }
 
@@ -49,6 +51,8 @@ const withType = (type: string, payload: unknown): TypedEvent => {
 }
 
 /**
+ * An event mapper over the registered topics and a byte pipeline.
+ *
  * @category constructors
  * @since 0.1.0
  */

@@ -80,7 +80,9 @@ export interface EventSourcedLog<A> {
   readonly id: string
   /** Appends a value at the next position; retries when another writer took it. */
   readonly append: (value: A) => TE.TaskEither<SaveError, Omit<LogEntry<A>, 'timestamp'>>
+  /** The first entry, or `undefined` while the log is empty. */
   readonly first: () => TE.TaskEither<LogReadError, LogEntry<A> | undefined>
+  /** The last entry, or `undefined` while the log is empty. */
   readonly last: () => TE.TaskEither<LogReadError, LogEntry<A> | undefined>
   /** The entries at positions `from` to `to`, both inclusive. */
   readonly range: (from: number, to: number) => TE.TaskEither<LogReadError, ReadonlyArray<LogEntry<A>>>

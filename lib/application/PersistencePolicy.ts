@@ -12,6 +12,8 @@ import type { AnyKind } from '../codec/AggregateKind.js'
 // -------------------------------------------------------------------------------------
 
 /**
+ * The persistence policy: which kinds' events `save` writes.
+ *
  * @category model
  * @since 0.1.0
  */

@@ -69,6 +69,9 @@ export const SNAPSHOTS_SUFFIX = '_snapshots'
 const topicOf = (kind: AnyKind): string => `${kind.name}#snapshot`
 
 /**
+ * The snapshot store over its own record manager and the application's byte
+ * pipeline.
+ *
  * @category constructors
  * @since 0.1.0
  */

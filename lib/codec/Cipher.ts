@@ -20,7 +20,9 @@ import { cipherError, invalidConfig, type CipherError, type InvalidConfig } from
  * @since 0.1.0
  */
 export interface Cipher {
+  /** Seals bytes under a fresh random nonce: `nonce | ciphertext | tag`. */
   readonly encrypt: (plain: Uint8Array) => E.Either<CipherError, Uint8Array>
+  /** Opens sealed bytes; a wrong key or a changed byte fails authentication. */
   readonly decrypt: (sealed: Uint8Array) => E.Either<CipherError, Uint8Array>
 }
 

@@ -21,7 +21,9 @@ export interface Compressor {
   readonly name: CompressorName
   /** The byte that marks state compressed by this compressor. */
   readonly marker: number
+  /** Compresses bytes. */
   readonly compress: (bytes: Uint8Array) => E.Either<CompressionError, Uint8Array>
+  /** Decompresses bytes, refusing output beyond {@link MAX_INFLATED_BYTES}. */
   readonly decompress: (bytes: Uint8Array) => E.Either<CompressionError, Uint8Array>
 }
 

@@ -32,13 +32,19 @@ export interface TypedEvent {
  * @since 0.1.0
  */
 export interface Decider<C, E extends TypedEvent, S, Err = never> {
+  /** The state of an aggregate that has no events yet. */
   readonly initialState: S
+  /** Folds one event into the state. Pure, and total: it must accept every event it ever decided. */
   readonly evolve: (state: S, event: E) => S
+  /** Turns a command and the current state into new events, or a domain error. Pure. */
   readonly decide: (command: C, state: S) => Either<Err, ReadonlyArray<E>>
+  /** Whether no command can leave this state; the repository then treats the aggregate as not found. */
   readonly isTerminal: (state: S) => boolean
 }
 
 /**
+ * Any decider, for collections of deciders.
+ *
  * @category model
  * @since 0.1.0
  */

@@ -19,6 +19,8 @@ export interface DomainError {
 }
 
 /**
+ * Builds a {@link DomainError} from a stable code and a message.
+ *
  * @category constructors
  * @since 0.1.0
  */
