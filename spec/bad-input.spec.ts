@@ -39,7 +39,8 @@ import {
   type EventfoldError,
   type RecordManager,
   type RecordsDatabase,
-  type StoredEvent
+  type StoredEvent,
+  placeOf
 } from '../lib/index.js'
 import { expectRight, freshTableName } from './store/conformance.js'
 import { guard } from './support/hooks.js'
@@ -107,11 +108,11 @@ const MiB = 1024 * 1024
 const json = (data: unknown): Uint8Array =>
   new TextEncoder().encode(JSON.stringify({ timestamp: new Date().toISOString(), data }))
 
-/** State as an encrypted application writes it: the marker, then nonce | ciphertext | tag. */
+/** State as an encrypted application writes it: the marker, then nonce | ciphertext | tag, bound to its place. */
 const sealWith =
-  (cipher: Cipher) =>
+  (cipher: Cipher, place: string) =>
   (plain: Uint8Array): Uint8Array => {
-    const sealed = cipher.encrypt(plain)
+    const sealed = cipher.encrypt(plain, Buffer.from(place, 'utf8'))
     if (E.isLeft(sealed)) throw new Error('cannot encrypt')
     return Uint8Array.from([ENCRYPTED_MARKER, ...sealed.right])
   }
@@ -527,27 +528,30 @@ const messages = new Map<string, Map<string, string>>()
 const writeCorruptStreams = async (ctx: Ctx): Promise<void> => {
   const cipher = aesGcm(ctx.key)
   if (E.isLeft(cipher)) throw new Error('bad key')
-  const seal = sealWith(cipher.right)
-  const good = seal(json({ by: 1 }))
+  // Each state is sealed for the event it is written as, so only what the row names is wrong.
+  const topicOf = (name: Corrupt) => (name === 'unknownTopic' ? 'nobody#Knows.This' : Counter.topicOf('Added'))
+  const at = (name: Corrupt) => sealWith(cipher.right, placeOf(ctx.corrupt[name], 1, topicOf(name)))
+  const seal = (plain: Uint8Array, name: Corrupt = 'failsCodec') => at(name)(plain)
+  const good = (name: Corrupt) => at(name)(json({ by: 1 }))
   const { zlib, brotli } = decompressionBombs()
   const states: Record<Corrupt, Uint8Array> = {
-    unknownTopic: good,
-    failsCodec: seal(json({ by: 'x' })),
-    notJson: seal(new TextEncoder().encode('{"timestamp": "2024-01-01T00:00:00Z", "data": {"by": 1')),
-    tagCutOff: good.subarray(0, good.length - 8),
-    tooShort: good.subarray(0, 1 + 20),
-    flippedCiphertext: flip(good, 1 + 12 + 3, 0x01),
-    flippedTag: flip(good, -1, 0x80),
+    unknownTopic: good('unknownTopic'),
+    failsCodec: seal(json({ by: 'x' }), 'failsCodec'),
+    notJson: seal(new TextEncoder().encode('{"timestamp": "2024-01-01T00:00:00Z", "data": {"by": 1'), 'notJson'),
+    tagCutOff: good('tagCutOff').subarray(0, good('tagCutOff').length - 8),
+    tooShort: good('tooShort').subarray(0, 1 + 20),
+    flippedCiphertext: flip(good('flippedCiphertext'), 1 + 12 + 3, 0x01),
+    flippedTag: flip(good('flippedTag'), -1, 0x80),
     notEncrypted: json({ by: 1 }),
-    zlibGarbage: seal(marked(ZLIB_MARKER, randomBytes(64))),
-    brotliGarbage: seal(marked(BROTLI_MARKER, Uint8Array.of(0xff, 0xff, 0xff, 0xff, ...randomBytes(60)))),
-    zlibBomb: seal(marked(ZLIB_MARKER, zlib)),
-    brotliBomb: seal(marked(BROTLI_MARKER, brotli))
+    zlibGarbage: seal(marked(ZLIB_MARKER, randomBytes(64)), 'zlibGarbage'),
+    brotliGarbage: seal(marked(BROTLI_MARKER, Uint8Array.of(0xff, 0xff, 0xff, 0xff, ...randomBytes(60))), 'brotliGarbage'),
+    zlibBomb: seal(marked(ZLIB_MARKER, zlib), 'zlibBomb'),
+    brotliBomb: seal(marked(BROTLI_MARKER, brotli), 'brotliBomb')
   }
   const items = CORRUPT.map((name) => ({
     originatorId: ctx.corrupt[name],
     originatorVersion: 1,
-    topic: name === 'unknownTopic' ? 'nobody#Knows.This' : Counter.topicOf('Added'),
+    topic: topicOf(name),
     state: states[name]
   }))
   await expectRight(ctx.app.eventStore.recordManager.insertItems(items))

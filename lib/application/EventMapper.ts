@@ -41,6 +41,16 @@ export interface EventMapper {
 // constructors
 // -------------------------------------------------------------------------------------
 
+/**
+ * Where a stored state belongs, as encryption binds it: the originator id,
+ * version and stored topic, NUL-separated (ids and topics cannot hold NUL).
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const placeOf = (originatorId: string, originatorVersion: number, topic: string): string =>
+  `${originatorId}\u0000${originatorVersion}\u0000${topic}`
+
 // The topic, not the stored payload, says what type an event is. Spreading the
 // payload after `type` is several times faster than before it, so the rare
 // payload that carries its own `type` takes the second step.
@@ -75,13 +85,13 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
     } catch (e) {
       return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
     }
-    const state = transcoder.toBytes(topic, data, timestamp, entry.reader.version)
+    const state = transcoder.toBytes(topic, data, timestamp, entry.reader.version, placeOf(originatorId, originatorVersion, topic))
     return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
   },
   toDomain: (item) => {
     const entry = registry.topics.get(item.topic)
     if (entry === undefined) return E.left(unknownTopic(item.topic))
-    const envelope = transcoder.fromBytes(item.topic, item.state)
+    const envelope = transcoder.fromBytes(item.topic, item.state, placeOf(item.originatorId, item.originatorVersion, item.topic))
     if (E.isLeft(envelope)) return envelope
     const payload = entry.reader.read(item.topic, envelope.right.version, envelope.right.data)
     if (E.isLeft(payload)) return payload

@@ -19,6 +19,7 @@ import type { Aggregate } from '../domain/Aggregate.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import { encodeError, invalidArgument, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, RecordManager } from '../store/RecordManager.js'
+import { placeOf } from './EventMapper.js'
 import type { OnWarning } from './Warning.js'
 
 // -------------------------------------------------------------------------------------
@@ -94,7 +95,7 @@ export const snapshotStore = (
     if (item === undefined) return undefined
     const decoded = pipe(
       item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
-      E.chainW((i) => bytes.fromBytes(i.topic, i.state)),
+      E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
       E.chainW((envelope) => settings.state.read(item.topic, envelope.version, envelope.data))
     )
     if (E.isLeft(decoded)) {
@@ -119,7 +120,7 @@ export const snapshotStore = (
       return TE.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
     }
     return pipe(
-      TE.fromEither(bytes.toBytes(topic, data, clock(), settings.state.version)),
+      TE.fromEither(bytes.toBytes(topic, data, clock(), settings.state.version, placeOf(aggregate.id, aggregate.version, topic))),
       TE.chainW((state) =>
         recordManager.insertItems([{ originatorId: aggregate.id, originatorVersion: aggregate.version, topic, state }], transaction)
       ),

@@ -21,9 +21,9 @@ import { cipherError, invalidConfig, type CipherError, type InvalidConfig } from
  */
 export interface Cipher {
   /** Seals bytes under a fresh random nonce: `nonce | ciphertext | tag`. */
-  readonly encrypt: (plain: Uint8Array) => E.Either<CipherError, Uint8Array>
+  readonly encrypt: (plain: Uint8Array, associated?: Uint8Array) => E.Either<CipherError, Uint8Array>
   /** Opens sealed bytes; a wrong key or a changed byte fails authentication. */
-  readonly decrypt: (sealed: Uint8Array) => E.Either<CipherError, Uint8Array>
+  readonly decrypt: (sealed: Uint8Array, associated?: Uint8Array) => E.Either<CipherError, Uint8Array>
 }
 
 const NONCE = 12
@@ -65,17 +65,18 @@ export const aesGcm = (base64Key: string): E.Either<InvalidConfig, Cipher> => {
   }
   const algorithm = `aes-${key.length * 8}-gcm` as CipherGCMTypes
   return E.right({
-    encrypt: (plain) =>
+    encrypt: (plain, associated) =>
       E.tryCatch(
         () => {
           const nonce = randomBytes(NONCE)
           const cipher = createCipheriv(algorithm, key, nonce)
+          if (associated !== undefined) cipher.setAAD(associated)
           const body = Buffer.concat([cipher.update(plain), cipher.final()])
           return Buffer.concat([nonce, body, cipher.getAuthTag()])
         },
         (e) => cipherError(`encryption failed: ${String(e)}`)
       ),
-    decrypt: (sealed) => {
+    decrypt: (sealed, associated) => {
       if (sealed.length < NONCE + TAG) {
         return E.left(cipherError('the stored state is too short to be encrypted (truncated, or not encrypted)'))
       }
@@ -84,9 +85,10 @@ export const aesGcm = (base64Key: string): E.Either<InvalidConfig, Cipher> => {
           const bytes = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength)
           const decipher = createDecipheriv(algorithm, key, bytes.subarray(0, NONCE))
           decipher.setAuthTag(bytes.subarray(bytes.length - TAG))
+          if (associated !== undefined) decipher.setAAD(associated)
           return Buffer.concat([decipher.update(bytes.subarray(NONCE, bytes.length - TAG)), decipher.final()])
         },
-        () => cipherError('decryption failed: wrong key, or the stored bytes were changed')
+        () => cipherError('decryption failed: wrong key, or the stored bytes were changed or moved to another event')
       )
     }
   })

@@ -7,7 +7,9 @@
  * turning compression on or off, or switching compressor, never makes old
  * records unreadable. Encryption does not mix: an application with a key
  * refuses plain state (nobody authenticated it), and one without a key
- * refuses encrypted state, both with `CipherError`. The JSON is `{"timestamp":"<ISO 8601>","data":<payload>}`, with
+ * refuses encrypted state, both with `CipherError`. Encrypted state is bound
+ * to its `place` (for events: originator id, version and topic) as AES-GCM
+ * associated data, so ciphertext copied onto another event does not decrypt. The JSON is `{"timestamp":"<ISO 8601>","data":<payload>}`, with
  * `"v":<n>` after the timestamp when the payload's schema is at version n > 1.
  *
  * @since 0.1.0
@@ -65,12 +67,16 @@ export interface Transcoder {
     topic: string,
     data: unknown,
     timestamp: Date,
-    version?: number
+    version?: number,
+    /** Where the state will be stored; encryption binds the state to it. */
+    place?: string
   ) => E.Either<EncodeError | CipherError | CompressionError, Uint8Array>
   /** Reads stored state back into its envelope, undoing each step its marker bytes name. */
   readonly fromBytes: (
     topic: string,
-    state: Uint8Array
+    state: Uint8Array,
+    /** Where the state was read from: the `place` it was written for. */
+    place?: string
   ) => E.Either<DecodeError | CipherError | CompressionError, Envelope>
 }
 
@@ -202,7 +208,7 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   }
   return {
     encrypted: cipher !== undefined,
-    toBytes: (topic, data, timestamp, version = 1) => {
+    toBytes: (topic, data, timestamp, version = 1, place) => {
       if (Number.isNaN(timestamp.getTime())) return E.left(encodeError(topic, 'the timestamp is an invalid Date'))
       const why = unfaithfulJson(data)
       if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
@@ -222,19 +228,19 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
         bytes = marked
       }
       if (cipher === undefined) return E.right(bytes)
-      const sealed = cipher.encrypt(bytes)
+      const sealed = cipher.encrypt(bytes, place === undefined ? undefined : Buffer.from(place, 'utf8'))
       if (E.isLeft(sealed)) return sealed
       const marked = new Uint8Array(sealed.right.length + 1)
       marked[0] = ENCRYPTED_MARKER
       marked.set(sealed.right, 1)
       return E.right(marked)
     },
-    fromBytes: (topic, state) => {
+    fromBytes: (topic, state, place) => {
       let bytes = state
       if (cipher !== undefined) {
         // Plain state in an encrypted store would be state nobody authenticated.
         if (bytes[0] !== ENCRYPTED_MARKER) return E.left(cipherError('this state is not encrypted, and this application requires encryption'))
-        const plain = cipher.decrypt(bytes.subarray(1))
+        const plain = cipher.decrypt(bytes.subarray(1), place === undefined ? undefined : Buffer.from(place, 'utf8'))
         if (E.isLeft(plain)) return plain
         bytes = plain.right
       } else if (bytes[0] === ENCRYPTED_MARKER) {

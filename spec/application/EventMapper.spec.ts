@@ -55,4 +55,19 @@ mapper('with a cipher, the state is sealed and opens only with the same key', ()
   assert.ok(E.isLeft(wrong) && wrong.left._tag === 'CipherError')
 })
 
+mapper('encrypted state is bound to its event: copied onto another event, it does not decrypt', () => {
+  const sealed = eventMapper(registry, transcoder({ cipher: right(aesGcm(encodedRandomBytes(32))) }))
+  const first = right(sealed.toStored(Counter, 'c-1', 2, { type: 'Added', by: 1 }, at))
+  const second = right(sealed.toStored(Counter, 'c-1', 3, { type: 'Added', by: 1_000_000 }, at))
+  for (const moved of [
+    { ...first, state: second.state },
+    { ...first, originatorId: 'c-2' },
+    { ...first, originatorVersion: 3 }
+  ]) {
+    const result = sealed.toDomain(moved)
+    assert.ok(E.isLeft(result) && result.left._tag === 'CipherError', JSON.stringify(moved.originatorId))
+  }
+  assert.ok(E.isRight(sealed.toDomain(first)))
+})
+
 mapper.run()

@@ -18,7 +18,8 @@ import {
   upcast,
   type Application,
   type RecordManager,
-  type Warning
+  type Warning,
+  placeOf
 } from '../../lib/index.js'
 import { dialects, dump, overwrite, rawState, rowsOf, type AppOptions, type Row } from '../support/app-dialects.js'
 import { guard } from '../support/hooks.js'
@@ -287,12 +288,13 @@ for (const dialect of await dialects()) {
     // The events' key opens it; another key does not.
     const key = aesGcm(cipherKey)
     assert.ok(E.isRight(key))
-    const opened = transcoder({ cipher: key.right }).fromBytes(TOPIC, items[1]?.state ?? new Uint8Array())
+    const place = placeOf(id, items[1]?.originatorVersion ?? 0, TOPIC)
+    const opened = transcoder({ cipher: key.right }).fromBytes(TOPIC, items[1]?.state ?? new Uint8Array(), place)
     assert.ok(E.isRight(opened))
     assert.equal(opened.right.data, expected)
     const other = aesGcm(encodedRandomBytes(32))
     assert.ok(E.isRight(other))
-    const refused = transcoder({ cipher: other.right }).fromBytes(TOPIC, items[1]?.state ?? new Uint8Array())
+    const refused = transcoder({ cipher: other.right }).fromBytes(TOPIC, items[1]?.state ?? new Uint8Array(), place)
     assert.ok(E.isLeft(refused) && refused.left._tag === 'CipherError')
     // And loading decrypts it: the (encrypted) events before it are broken, and never read.
     await overwrite(app.eventStore.recordManager, id, [1, 2, 3, 4])
