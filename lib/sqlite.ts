@@ -8,5 +8,11 @@
  * @since 0.1.0
  */
 export { sqliteDialect } from './store/sqlite/sqlite-dialect.js'
-export { sqliteDriver, DEFAULT_STATEMENT_CACHE_SIZE, type SqliteDriverConfig } from './store/sqlite/sqlite-driver.js'
+export {
+  sqliteDriver,
+  DEFAULT_STATEMENT_CACHE_SIZE,
+  type SqliteDatabase,
+  type SqliteDriverConfig,
+  type SqliteStatement
+} from './store/sqlite/sqlite-driver.js'
 export { sqliteRecordManager, BUSY_TIMEOUT_MS, type SqliteOptions } from './store/sqlite/sqlite-record-manager.js'

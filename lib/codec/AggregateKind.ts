@@ -101,7 +101,7 @@ export interface AggregateKind<C, Ev extends TypedEvent, S, Err> {
   /** Runs a command against an aggregate of this kind. Pure. */
   readonly execute: (command: C) => (aggregate: Aggregate<S, Ev>) => E.Either<Err, Aggregate<S, Ev>>
   /** Whether a decoded event is one of this kind's: narrows its payload type. */
-  readonly owns: (event: DomainEvent) => event is DomainEvent<Ev>
+  readonly owns: <D extends DomainEvent>(event: D) => event is D & DomainEvent<Ev>
   /** The readers of each event type, every stored version lifted to the newest. */
   readonly readers: { readonly [K in Ev['type']]: Upcaster<PayloadOf<Ev, K>> }
   readonly aliases: { readonly [oldTopic: string]: Ev['type'] }
@@ -190,7 +190,7 @@ export const aggregateKind = <C, Ev extends TypedEvent, S, Err>(
     topicOf: (type) => `${name}.${type}`,
     initial: (id) => initial(decider)(name, id),
     execute: execute(decider),
-    owns: (event): event is DomainEvent<Ev> =>
+    owns: <D extends DomainEvent>(event: D): event is D & DomainEvent<Ev> =>
       Object.prototype.hasOwnProperty.call(events, event.payload.type) && event.topic === `${name}.${event.payload.type}`,
     readers,
     aliases: options.aliases ?? {},

@@ -309,6 +309,39 @@ export const invalidArgument = (message: string): InvalidArgument => ({
 })
 
 // -------------------------------------------------------------------------------------
+// refinements
+// -------------------------------------------------------------------------------------
+
+const TAGS: ReadonlySet<string> = new Set<EventfoldError['_tag']>([
+  'ConcurrencyError',
+  'AggregateNotFound',
+  'DecodeError',
+  'EncodeError',
+  'UnknownTopic',
+  'CipherError',
+  'CompressionError',
+  'StoreUnavailable',
+  'StoreFailure',
+  'InvalidConfig',
+  'InvalidArgument'
+])
+
+/**
+ * Whether a value is one of eventfold's own errors, to tell them apart from a
+ * decider's domain errors (`handle` returns both).
+ *
+ * @example
+ * import { isEventfoldError, domainError, aggregateNotFound } from 'eventfold'
+ * isEventfoldError(aggregateNotFound('x')) // true
+ * isEventfoldError(domainError('NotOpen', 'not open')) // false
+ *
+ * @category refinements
+ * @since 0.1.0
+ */
+export const isEventfoldError = (u: unknown): u is EventfoldError =>
+  typeof u === 'object' && u !== null && TAGS.has((u as { readonly _tag?: unknown })._tag as string)
+
+// -------------------------------------------------------------------------------------
 // destructors
 // -------------------------------------------------------------------------------------
 

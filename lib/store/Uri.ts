@@ -41,8 +41,10 @@ export const ACCEPTED_SCHEMES: ReadonlyArray<string> = [
   'postgresql',
   'postgres',
   'postgresql+<driver>',
+  'sqlite+<driver>',
   'mysql',
-  'mysql+<driver>'
+  'mysql+<driver>',
+  'mariadb'
 ]
 
 // -------------------------------------------------------------------------------------
@@ -57,9 +59,10 @@ const SCHEME = /^([a-z][a-z0-9]*)(\+[a-z0-9_]+)?:\/\//i
  * - `sqlite:///:memory:` (or `sqlite://`) is an in-memory database;
  * - `sqlite:////abs/path` is an absolute file, `sqlite:///rel/path` a relative one;
  * - `postgresql://…`, `postgres://…` and `postgresql+psycopg2://…` are PostgreSQL;
- * - `mysql://…`, `mysql+pymysql://…` and `mysql+sqlconnector://…` are MySQL.
+ * - `mysql://…`, `mysql+pymysql://…`, `mysql+sqlconnector://…` and `mariadb://…` are MySQL.
  *
- * A `+driver` part is accepted and ignored: eventfold brings its own drivers.
+ * A `+driver` part (`sqlite+pysqlite://`, `postgresql+psycopg2://`…) is
+ * accepted and ignored: eventfold brings its own drivers.
  *
  * @example
  * import { parseUri } from 'eventfold'
@@ -79,7 +82,6 @@ export const parseUri = (uri: string): E.Either<InvalidConfig, Target> => {
   const rest = uri.slice(match[0].length)
   switch (scheme) {
     case 'sqlite': {
-      if (match[2] !== undefined) return E.left(invalidConfig('sqlite takes no +driver part'))
       if (rest === '' || rest === '/:memory:') return E.right({ dialect: 'sqlite', filename: ':memory:' })
       if (!rest.startsWith('/') || rest.length < 2 || rest.includes('\0')) {
         return E.left(invalidConfig('malformed sqlite connection string: use sqlite:///:memory:, sqlite:////abs/path or sqlite:///rel/path'))
@@ -90,6 +92,7 @@ export const parseUri = (uri: string): E.Either<InvalidConfig, Target> => {
     case 'postgres':
       return checked('postgres', `postgres://${rest}`)
     case 'mysql':
+    case 'mariadb':
       return checked('mysql', `mysql://${rest}`)
     default:
       return E.left(invalidConfig(`unknown scheme ${JSON.stringify(scheme)}: use one of ${ACCEPTED_SCHEMES.join(', ')}`))

@@ -10,6 +10,7 @@ import {
   encodeError,
   invalidArgument,
   invalidConfig,
+  isEventfoldError,
   match,
   storeFailure,
   storeUnavailable,
@@ -121,6 +122,13 @@ test('describe gives every error a readable message', () => {
 
 test('describe names version 0 of an aggregate, which is not "no version"', () => {
   assert.is(describe(aggregateNotFound('a', 0)), 'aggregate a has no version 0')
+})
+
+test('isEventfoldError tells eventfold errors from domain errors and other values', () => {
+  for (const [error] of everyError) assert.ok(isEventfoldError(error), error._tag)
+  for (const other of [{ _tag: 'DomainError', code: 'x', message: 'y' }, { _tag: 'Left' }, 'ConcurrencyError', null, undefined, 42, {}]) {
+    assert.not.ok(isEventfoldError(other), JSON.stringify(other))
+  }
 })
 
 test.run()

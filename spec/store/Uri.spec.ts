@@ -45,10 +45,16 @@ uri('an unknown scheme names the schemes accepted', () => {
 })
 
 uri('malformed strings are InvalidConfig, never a throw', () => {
-  for (const bad of ['', 'sqlite', 'sqlite:/x', 'sqlite:///', 'sqlite+x:///a', 'postgres://', 'postgres://:5432/db', 'mysql://%zz', 'sqlite:///a\0b', '://x']) {
+  for (const bad of ['', 'sqlite', 'sqlite:/x', 'sqlite:///', 'postgres://', 'postgres://:5432/db', 'mysql://%zz', 'sqlite:///a\0b', '://x']) {
     const r = parseUri(bad)
     assert.ok(E.isLeft(r) && r.left._tag === 'InvalidConfig', bad)
   }
+})
+
+uri('the SQLAlchemy sqlite+pysqlite form and mariadb:// are accepted', () => {
+  assert.equal(right('sqlite+pysqlite:///:memory:'), { dialect: 'sqlite', filename: ':memory:' })
+  assert.equal(right('sqlite+pysqlite:////tmp/x.db'), { dialect: 'sqlite', filename: '/tmp/x.db' })
+  assert.equal(right('mariadb://root@127.0.0.1:3306/test'), { dialect: 'mysql', url: 'mysql://root@127.0.0.1:3306/test' })
 })
 
 uri.run()

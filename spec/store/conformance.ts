@@ -142,6 +142,31 @@ export const storeConformance = (name: string, open: OpenStore, teardown?: () =>
     })
   )
 
+  // closing ---------------------------------------------------------------------------
+
+  test('after close, every method gives StoreUnavailable, and close again is harmless', async () => {
+    const name = freshTableName()
+    const rm = await open(name)
+    await expectRight(rm.insertItems([item(randomUUID(), 1)]))
+    await rm.close()
+    const results = [
+      await rm.insertItems([item(randomUUID(), 1)])(),
+      await rm.listItems(randomUUID())(),
+      await rm.selectNotifications(START, 10)(),
+      await rm.selectNotificationRange(1, 10)(),
+      await rm.maxNotificationId()()
+    ]
+    for (const result of results) {
+      assert.ok(E.isLeft(result), 'a closed store answered')
+      assert.is(result.left._tag, 'StoreUnavailable', JSON.stringify(result.left))
+    }
+    await rm.close()
+    // Drop the table through a store of its own, since this one is closed.
+    const cleanup = await open(name)
+    await cleanup.db.schema.dropTable(cleanup.tableName).ifExists().execute()
+    await cleanup.close()
+  })
+
   // round trip ------------------------------------------------------------------------
 
   test('stored items come back byte for byte, with their topics', async () => {
