@@ -33,11 +33,15 @@ import {
 export interface SqliteStatement {
   /** Whether the statement returns rows (a select, or a write with `RETURNING`). */
   readonly reader: boolean
+  /** Every row the statement returns. */
   all(parameters: ReadonlyArray<unknown>): Array<unknown>
   /** better-sqlite3's array mode; the driver uses it where the statement offers it. */
   raw?(toggle: boolean): unknown
+  /** The names of the columns a reader returns. */
   columns?(): ReadonlyArray<{ readonly name: string }>
+  /** Runs a statement that returns no rows. */
   run(parameters: ReadonlyArray<unknown>): { readonly changes: number | bigint; readonly lastInsertRowid: number | bigint }
+  /** The rows one at a time. */
   iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>
 }
 
@@ -48,7 +52,9 @@ export interface SqliteStatement {
  * @since 0.1.0
  */
 export interface SqliteDatabase {
+  /** Compiles SQL into a statement. */
   prepare(sql: string): SqliteStatement
+  /** Closes the database. */
   close(): unknown
 }
 
