@@ -1,7 +1,9 @@
 /**
  * The layer arrows of DESIGN.md, checked on every import in lib/: the domain
- * imports no I/O, only store/connect.ts (and the public entry points) name a
- * concrete dialect, and there are no import cycles.
+ * imports no I/O, codecs take only types from the domain, only
+ * store/connect.ts (and the public entry points) name a concrete dialect, and
+ * there are no import cycles. lib/kind, which binds deciders to codecs, sits
+ * between codec and application.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
@@ -43,12 +45,11 @@ arch('the domain imports fp-ts and itself, nothing else', () => {
   }
 })
 
-arch('codecs import the domain and io-ts, and no store or driver', () => {
+arch('codecs import the domain for types only, and no store, kind or driver', () => {
   for (const file of files.filter((f) => f.startsWith('lib/codec/'))) {
-    for (const { specifier } of importsOf(file)) {
-      // Building aggregate kinds calls the domain's pure constructors; that is not I/O.
-      if (specifier.startsWith('../domain/')) continue
-      assert.not.ok(/store|application|notification|kysely|postgres|mysql|sqlite/.test(specifier), `${file} imports ${specifier}`)
+    for (const { specifier, typeOnly } of importsOf(file)) {
+      if (specifier.startsWith('../domain/')) assert.ok(typeOnly, `${file} imports values from ${specifier}`)
+      assert.not.ok(/store|application|notification|kind\/|kysely|postgres|mysql|sqlite/.test(specifier), `${file} imports ${specifier}`)
     }
   }
 })
@@ -74,9 +75,11 @@ arch('the arrows hold: notification and application never import each other back
     domain: ['domain'],
     errors: ['errors'],
     codec: ['codec', 'domain', 'errors'],
+    // An aggregate kind binds a pure decider to its codecs.
+    kind: ['kind', 'codec', 'domain', 'errors'],
     store: ['store', 'errors'],
     notification: ['notification', 'store', 'codec', 'domain', 'errors'],
-    application: ['application', 'notification', 'store', 'codec', 'domain', 'errors']
+    application: ['application', 'notification', 'store', 'kind', 'codec', 'domain', 'errors']
   }
   for (const file of files) {
     const from = layerOf(file)

@@ -5,8 +5,8 @@
  * @since 0.1.0
  */
 import * as E from 'fp-ts/lib/Either.js'
-import type { AnyKind } from '../codec/AggregateKind.js'
-import type { TopicRegistry } from '../codec/TopicRegistry.js'
+import type { AnyKind } from '../kind/AggregateKind.js'
+import type { TopicRegistry } from '../kind/TopicRegistry.js'
 import type { Transcoder } from '../codec/Transcoder.js'
 import { fromValidation } from '../codec/validation.js'
 import type { TypedEvent } from '../domain/Decider.js'

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { AnyKind } from '../codec/AggregateKind.js'
+import type { AnyKind } from '../kind/AggregateKind.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -10,7 +10,7 @@ import type * as t from 'io-ts'
 import { execute, initial, type Aggregate } from '../domain/Aggregate.js'
 import type { Decider, TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
-import { current, type Upcaster } from './Upcaster.js'
+import { current, type Upcaster } from '../codec/Upcaster.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -16,7 +16,7 @@ import {
 } from '../domain/AggregateRoot.js'
 import { domainError, type DomainError } from '../domain/DomainError.js'
 import { aggregateKind, type AggregateKind, type EventCodecs } from './AggregateKind.js'
-import { JsonRecord, JsonValue, type Json } from './types.js'
+import { JsonRecord, JsonValue, type Json } from '../codec/types.js'
 
 // -------------------------------------------------------------------------------------
 // model

@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
 import type { AnyKind } from './AggregateKind.js'
-import type { Upcaster } from './Upcaster.js'
+import type { Upcaster } from '../codec/Upcaster.js'
 
 // -------------------------------------------------------------------------------------
 // model

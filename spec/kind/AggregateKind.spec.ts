@@ -9,7 +9,7 @@ import {
   type KindCommandOf,
   type KindErrorOf,
   type PayloadOf
-} from '../../lib/codec/AggregateKind.js'
+} from '../../lib/kind/AggregateKind.js'
 import type { Aggregate } from '../../lib/domain/Aggregate.js'
 import type { Decider } from '../../lib/domain/Decider.js'
 import { domainError, type DomainError } from '../../lib/domain/DomainError.js'
