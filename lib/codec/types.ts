@@ -7,7 +7,8 @@
 import * as t from 'io-ts'
 
 // Date.parse also reads "1" and "March 7, 2020", some in local time: not ISO.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
+// Years outside 0000-9999 take six digits and a sign, as toISOString writes them.
+const ISO_8601 = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
 
 /**
  * A `Date` stored as an ISO 8601 string. Invalid dates are refused on both

@@ -63,6 +63,12 @@ export interface PostgresDriverConfig {
  */
 export const DEFAULT_MAX_PREPARED_PARAMETERS = 1024
 
+/** How long destroying Kysely waits for this driver's statements still in flight before it ends the pool regardless. */
+const DESTROY_GRACE_MS = 5000
+
+/** How often a `reserve()` still waiting for a connection asks again (see `reserveFrom`). */
+const RESERVE_RETRY_MS = 1000
+
 // -------------------------------------------------------------------------------------
 // utils
 // -------------------------------------------------------------------------------------
@@ -80,10 +86,19 @@ const runner =
       prepare: parameters.length <= maxPrepared
     })
 
+/**
+ * The rows of a result, as a plain array. postgres.js 3.4.9 numbers rows with a
+ * counter per connection that a connection lost mid-result leaves where it was,
+ * so the next result on that connection begins with as many holes. A row is
+ * never `undefined`: skip them, or a read would fail, or find no row.
+ */
+const rowsOf = <R>(result: ReadonlyArray<unknown>): Array<R> =>
+  (result.length > 0 && !(0 in result) ? Array.from(result).filter((row) => row !== undefined) : Array.from(result)) as Array<R>
+
 const toQueryResult = <R>(result: postgres.RowList<postgres.Row[]>): QueryResult<R> => {
   // postgres.js gives the count as a number; Kysely wants a bigint. Rows come in a
   // Result array that also carries the statement and columns: copy out the rows only.
-  const rows = Array.from(result) as Array<R>
+  const rows = rowsOf<R>(result)
   return WRITES.has(result.command) ? { numAffectedRows: BigInt(result.count), rows } : { rows }
 }
 
@@ -95,6 +110,77 @@ const beginStatement = ({ isolationLevel, accessMode }: TransactionSettings): st
         .join(' ')
 
 const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"`
+
+type Session = Awaited<ReturnType<PostgresSql['reserve']>>
+
+/** Counts what a driver has in flight, so that `destroy` can wait for it. */
+interface InFlight {
+  readonly track: <A>(work: Promise<A>) => Promise<A>
+  /** Resolves once nothing is in flight, or after `ms`. */
+  readonly drained: (ms: number) => Promise<void>
+  /** Set once the driver is destroyed. */
+  destroyed: boolean
+}
+
+const inFlight = (): InFlight => {
+  let running = 0
+  const waiting = new Set<() => void>()
+  return {
+    destroyed: false,
+    track: async (work) => {
+      running++
+      try {
+        return await work
+      } finally {
+        if (--running === 0) for (const done of [...waiting]) done()
+      }
+    },
+    drained: (ms) =>
+      running === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => {
+            const done = (): void => {
+              clearTimeout(timer)
+              waiting.delete(done)
+              resolve()
+            }
+            const timer = setTimeout(done, ms)
+            waiting.add(done)
+          })
+  }
+}
+
+/**
+ * `pool.reserve()`, but one that cannot wait for ever. postgres.js 3.4.9
+ * drops a `reserve()` waiting in its queue when the connection that was to
+ * serve it closes (porsager/postgres#1195): its promise never settles, and
+ * the transaction that wanted it hangs. So while a reservation waits, ask
+ * again every {@link RESERVE_RETRY_MS}: the first connection to come is
+ * used, and any later one is released at once.
+ */
+const reserveFrom = (pool: PostgresSql, flight: InFlight): Promise<Session> =>
+  new Promise((resolve, reject) => {
+    let settled = false
+    let timer: NodeJS.Timeout | undefined
+    const settle = (): boolean => {
+      if (settled) return false
+      settled = true
+      clearTimeout(timer)
+      return true
+    }
+    const ask = (): void => {
+      if (flight.destroyed) {
+        if (settle()) reject(Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' }))
+        return
+      }
+      pool.reserve().then(
+        (session) => (settle() ? resolve(session) : session.release()),
+        (error: unknown) => settle() && reject(error)
+      )
+      timer = setTimeout(ask, RESERVE_RETRY_MS)
+    }
+    ask()
+  })
 
 // -------------------------------------------------------------------------------------
 // connection
@@ -119,17 +205,17 @@ interface PostgresConnection extends DatabaseConnection {
   release(): Promise<void>
 }
 
-const connection = (pool: PostgresSql, maxPrepared: number): PostgresConnection => {
+const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): PostgresConnection => {
   const onPool = runner(pool, maxPrepared)
-  let session: Awaited<ReturnType<PostgresSql['reserve']>> | undefined
+  let session: Session | undefined
   let onSession: Runner | undefined
   let lost: unknown
 
   const run = async (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
-    if (onSession === undefined) return onPool(compiled)
+    if (onSession === undefined) return flight.track(onPool(compiled))
     if (lost !== undefined) throw lost
     try {
-      return await onSession(compiled)
+      return await flight.track(onSession(compiled))
     } catch (error) {
       if (isConnectionLoss(error)) lost = error
       throw error
@@ -150,12 +236,12 @@ const connection = (pool: PostgresSql, maxPrepared: number): PostgresConnection 
       // A postgres.js cursor: rows come `chunkSize` at a time from one portal, and
       // breaking out of the loop closes it.
       const cursor = (onSession ?? onPool)(compiled).cursor(chunkSize)
-      for await (const rows of cursor) yield { rows: rows as Array<R> }
+      for await (const rows of cursor) yield { rows: rowsOf<R>(rows) }
     },
 
     begin: async (settings) => {
       if (session !== undefined) throw new Error('a transaction is already open on this connection')
-      session = await pool.reserve()
+      session = await flight.track(reserveFrom(pool, flight))
       onSession = runner(session, maxPrepared)
       try {
         await run(CompiledQuery.raw(beginStatement(settings)))
@@ -224,10 +310,11 @@ export const postgresDriver = (config: PostgresDriverConfig): Driver => {
   const { sql, endOnDestroy } = config
   const maxPrepared = config.maxPreparedParameters ?? DEFAULT_MAX_PREPARED_PARAMETERS
   const as = (conn: DatabaseConnection) => conn as PostgresConnection
+  const flight = inFlight()
   return {
     init: async () => undefined,
     // Cheap: nothing is taken from the pool until a statement or a transaction needs it.
-    acquireConnection: async () => connection(sql, maxPrepared),
+    acquireConnection: async () => connection(sql, maxPrepared, flight),
     beginTransaction: (conn, settings) => as(conn).begin(settings),
     commitTransaction: (conn) => as(conn).commit(),
     rollbackTransaction: (conn) => as(conn).rollback(),
@@ -236,7 +323,13 @@ export const postgresDriver = (config: PostgresDriverConfig): Driver => {
     releaseSavepoint: savepointCommand('release savepoint'),
     releaseConnection: (conn) => as(conn).release(),
     destroy: async () => {
-      if (endOnDestroy) await sql.end()
+      flight.destroyed = true
+      if (!endOnDestroy) return
+      // postgres.js's end() waits for every query a connection believes it runs, and a
+      // connection lost mid-query may believe so for ever (porsager/postgres#1097). So wait
+      // (a bounded time) for this driver's own statements, then end without waiting.
+      await flight.drained(DESTROY_GRACE_MS)
+      await sql.end({ timeout: 0 })
     }
   }
 }
