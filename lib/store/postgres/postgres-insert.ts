@@ -1,22 +1,12 @@
 /**
- * The multi-row INSERT of a save, written by Kysely's query builder once per
- * row count and then reused with each save's values.
- *
- * Building and compiling a 10-row insert costs tens of microseconds and much
- * garbage, at every save, for SQL that depends only on the number of rows. So
- * the SQL is compiled once per row count, checked to bind its parameters row
- * by row, and cached. A Kysely instance whose plugins rewrite values fails
- * that check and gets a fresh compile for every save instead.
+ * The INSERT of a save on PostgreSQL: see `lib/store/insert-compiler.ts`. The
+ * casts type the VALUES list of the checked insert, whose parameters nothing
+ * else would type.
  *
  * @since 0.1.0
  */
-import { CompiledQuery, sql, type Kysely } from 'kysely'
-import type { Predecessor } from '../arguments.js'
-import type { RecordsDatabase, StoredEvent } from '../RecordManager.js'
-
-// -------------------------------------------------------------------------------------
-// constants
-// -------------------------------------------------------------------------------------
+import { sql } from 'kysely'
+import { insertCompiler as compilerFor } from '../insert-compiler.js'
 
 /**
  * Rows per INSERT statement (4 parameters each, far below PostgreSQL's
@@ -28,94 +18,14 @@ import type { RecordsDatabase, StoredEvent } from '../RecordManager.js'
  */
 export const ROWS_PER_INSERT = 1000
 
-/** Distinct row counts whose SQL is kept; saves mostly come in a few sizes. */
-const TEMPLATES = 64
-
-// -------------------------------------------------------------------------------------
-// utils
-// -------------------------------------------------------------------------------------
-
-type Writer = Kysely<RecordsDatabase>
-
-const toRow = (e: StoredEvent) => ({
-  originator_id: e.originatorId,
-  originator_version: e.originatorVersion,
-  topic: e.topic,
-  state: e.state
-})
-
-const parametersOf = (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): Array<unknown> => {
-  const parameters: Array<unknown> = []
-  for (const e of items) parameters.push(e.originatorId, e.originatorVersion, e.topic, e.state)
-  for (const p of predecessors) parameters.push(p.originatorId, p.version)
-  return parameters
-}
-
 /**
- * The INSERT of `items`, or, with predecessors, one that inserts them only if
- * the table holds every predecessor (and else nothing): the contiguity check
- * and the insert in one statement, one round trip. The casts type the VALUES
- * list, whose parameters nothing else would type.
- */
-const compile = (db: Writer, tableName: string, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): CompiledQuery => {
-  if (predecessors.length === 0) return db.insertInto(tableName).values(items.map(toRow)).compile()
-  const table = sql.table(tableName)
-  const rows = sql.join(
-    items.map((e) => sql`(${e.originatorId}::text, ${e.originatorVersion}::integer, ${e.topic}::text, ${e.state}::bytea)`)
-  )
-  const held = sql.join(
-    predecessors.map((p) => sql`exists (select 1 from ${table} where originator_id = ${p.originatorId} and originator_version = ${p.version})`),
-    sql` and `
-  )
-  return sql`insert into ${table} (originator_id, originator_version, topic, state) select * from (values ${rows}) as v where ${held}`.compile(db)
-}
-
-/** Compiles probe rows of distinct values, and keeps the SQL only if it binds them row by row. */
-const template = (db: Writer, tableName: string, rows: number, guards: number): string | null => {
-  const probe = Array.from({ length: rows }, (_, i) => ({
-    originatorId: `probe ${i}`,
-    originatorVersion: i,
-    topic: `probe topic ${i}`,
-    state: Uint8Array.of(i % 256)
-  }))
-  const predecessors = Array.from({ length: guards }, (_, i) => ({ originatorId: `probe predecessor ${i}`, version: rows + i }))
-  const compiled = compile(db, tableName, probe, predecessors)
-  const expected = parametersOf(probe, predecessors)
-  const same = compiled.parameters.length === expected.length && compiled.parameters.every((p, i) => p === expected[i])
-  return same ? compiled.sql : null
-}
-
-/**
- * Compiles the INSERT of up to {@link ROWS_PER_INSERT} items into `tableName`
- * with `db`'s compiler, reusing the SQL of an earlier save of as many rows
- * (and predecessors). With predecessors, the statement inserts nothing unless
- * the table holds every one of them: its affected row count tells.
+ * Compiles the INSERT of up to {@link ROWS_PER_INSERT} items into a table,
+ * reusing the SQL of an earlier save of as many rows (and predecessors).
  *
  * @category utils
  * @since 0.1.0
  */
-export const insertCompiler = (db: Writer, tableName: string) => {
-  // Row and predecessor counts to SQL, least recently used out first; null when the check failed.
-  const templates = new Map<number, string | null>()
-  const sqlFor = (rows: number, guards: number): string | null => {
-    // Saves have at most ROWS_PER_INSERT rows per statement, so the pair fits one number.
-    const key = guards * (ROWS_PER_INSERT + 1) + rows
-    const hit = templates.get(key)
-    if (hit !== undefined) {
-      templates.delete(key)
-      templates.set(key, hit)
-      return hit
-    }
-    const made = template(db, tableName, rows, guards)
-    templates.set(key, made)
-    if (templates.size > TEMPLATES) {
-      const oldest = templates.keys().next()
-      if (oldest.done !== true) templates.delete(oldest.value)
-    }
-    return made
-  }
-  return (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor> = []): CompiledQuery => {
-    const text = sqlFor(items.length, predecessors.length)
-    return text === null ? compile(db, tableName, items, predecessors) : CompiledQuery.raw(text, parametersOf(items, predecessors))
-  }
-}
+export const insertCompiler = compilerFor({
+  rowsPerInsert: ROWS_PER_INSERT,
+  valuesRow: (e) => sql`(${e.originatorId}::text, ${e.originatorVersion}::integer, ${e.topic}::text, ${e.state}::bytea)`
+})
