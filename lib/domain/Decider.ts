@@ -57,8 +57,7 @@ export type AnyDecider = Decider<any, any, any, any> // a variance escape for co
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type CommandOf<D> = D extends Decider<infer C, any, any, any> ? C : never // inference only
+export type CommandOf<D> = D extends Decider<infer C, infer _E, infer _S, infer _Err> ? C : never
 
 /**
  * The event type of a decider.
@@ -66,8 +65,7 @@ export type CommandOf<D> = D extends Decider<infer C, any, any, any> ? C : never
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type EventOf<D> = D extends Decider<any, infer E, any, any> ? E : never // inference only
+export type EventOf<D> = D extends Decider<infer _C, infer E, infer _S, infer _Err> ? E : never
 
 /**
  * The state type of a decider.
@@ -75,8 +73,7 @@ export type EventOf<D> = D extends Decider<any, infer E, any, any> ? E : never /
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type StateOf<D> = D extends Decider<any, any, infer S, any> ? S : never // inference only
+export type StateOf<D> = D extends Decider<infer _C, infer _E, infer S, infer _Err> ? S : never
 
 /**
  * The domain error type of a decider.
@@ -84,8 +81,7 @@ export type StateOf<D> = D extends Decider<any, any, infer S, any> ? S : never /
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ErrorOf<D> = D extends Decider<any, any, any, infer Err> ? Err : never // inference only
+export type ErrorOf<D> = D extends Decider<infer _C, infer _E, infer _S, infer Err> ? Err : never
 
 // -------------------------------------------------------------------------------------
 // utils

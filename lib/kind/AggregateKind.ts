@@ -8,7 +8,7 @@
 import type * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { execute, initial, type Aggregate } from '../domain/Aggregate.js'
-import type { Decider, TypedEvent } from '../domain/Decider.js'
+import type { CommandOf, Decider, ErrorOf, TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { current, type Upcaster } from '../codec/Upcaster.js'
 
@@ -124,8 +124,7 @@ export type AnyKind = AggregateKind<any, any, any, any> // a variance escape: ea
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AggregateOf<K> = K extends AggregateKind<any, infer Ev, infer S, any> ? Aggregate<S, Ev> : never // inference only
+export type AggregateOf<K> = K extends AggregateKind<infer _C, infer Ev, infer S, infer _Err> ? Aggregate<S, Ev> : never
 
 /**
  * The domain error type of a kind.
@@ -133,8 +132,7 @@ export type AggregateOf<K> = K extends AggregateKind<any, infer Ev, infer S, any
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KindErrorOf<K> = K extends AggregateKind<any, any, any, infer Err> ? Err : never // inference only
+export type KindErrorOf<K> = K extends { readonly decider: infer D } ? ErrorOf<D> : never
 
 /**
  * The command type of a kind.
@@ -142,8 +140,7 @@ export type KindErrorOf<K> = K extends AggregateKind<any, any, any, infer Err> ?
  * @category type lambdas
  * @since 0.1.0
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type KindCommandOf<K> = K extends AggregateKind<infer C, any, any, any> ? C : never // inference only
+export type KindCommandOf<K> = K extends { readonly decider: infer D } ? CommandOf<D> : never
 
 // -------------------------------------------------------------------------------------
 // constructors

@@ -118,7 +118,7 @@ export const attributes = <P extends t.Props>(name: string, props: P): Attribute
   )
 
 /**
- * The seed's generic `AggregateRoot`: any attributes, as long as they are JSON
+ * The seed's generic `AggregateRoot`: attributes of every name, as long as they are JSON
  * values.
  *
  * @category constructors
