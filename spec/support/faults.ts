@@ -190,7 +190,15 @@ export const verifyStore = async (
 
   // The log, end to end, in small pages.
   const logged: ReadonlyArray<LoggedEvent> = await right(app.reader({ pageSize: 97 }).read(), 'reading the notification log')
-  assert.is(logged.length, events, 'the log holds every event once')
+  if (logged.length !== events) {
+    // Say which events the log holds beyond the listed ones, or twice.
+    const listed = new Set<string>()
+    for (const id of all) for (const e of await right(app.eventStore.listEvents(id), 'listEvents')) listed.add(`${e.originatorId}@${e.originatorVersion}`)
+    const counts = new Map<string, number>()
+    for (const e of logged) counts.set(`${e.originatorId}@${e.originatorVersion}`, (counts.get(`${e.originatorId}@${e.originatorVersion}`) ?? 0) + 1)
+    const extra = [...counts].filter(([k, n]) => n > 1 || !listed.has(k)).slice(0, 10)
+    assert.is(logged.length, events, `the log holds every event once; beyond the listed ones: ${JSON.stringify(extra)}`)
+  }
   const seen = new Set<string>()
   const lastVersion = new Map<string, number>()
   let lastId = 0
