@@ -138,6 +138,10 @@ test('a database passed in is left open by close()', async () => {
     await rm.close()
     assert.ok(database.open)
     assert.is(database.prepare(`select count(*) from ${DEFAULT_TABLE_NAME}`).pluck().get(), 1)
+    // The record manager itself is closed, though the connection it borrowed is not.
+    const after = await rm.insertItems([item(randomUUID(), 1)])()
+    assert.ok(after._tag === 'Left' && after.left._tag === 'StoreUnavailable')
+    assert.is(database.prepare(`select count(*) from ${DEFAULT_TABLE_NAME}`).pluck().get(), 1)
   } finally {
     database.close()
   }
@@ -152,7 +156,15 @@ test('a Kysely instance passed in is left open by close(), and its transactions 
     const many = Array.from({ length: ROWS_PER_INSERT + 5 }, (_, i) => item(id, i + 1))
     await expectRight(rm.insertItems(many))
     await rm.close()
-    assert.is((await expectRight(rm.listItems(id, { desc: true, limit: 1 })))[0]?.originatorVersion, ROWS_PER_INSERT + 5)
+    // The Kysely is still open and holds every row; the closed record manager answers StoreUnavailable.
+    const top = await (kysely as unknown as Kysely<RecordsDatabase>)
+      .selectFrom('events')
+      .select((eb) => eb.fn.max('originator_version').as('v'))
+      .where('originator_id', '=', id)
+      .executeTakeFirst()
+    assert.is(Number(top?.v), ROWS_PER_INSERT + 5)
+    const after = await rm.listItems(id)()
+    assert.ok(after._tag === 'Left' && after.left._tag === 'StoreUnavailable')
   } finally {
     await kysely.destroy()
   }

@@ -78,10 +78,8 @@ const messageOf = (error: unknown): string => {
  * @since 0.1.0
  */
 export const isUnavailable = (error: unknown): boolean => {
-  const { code, errno, fatal, message } = asDriverError(error)
+  const { code, errno, fatal } = asDriverError(error)
   if (typeof code === 'string' && UNAVAILABLE.has(code)) return true
-  // Kysely's own words once close() has destroyed it: the store is gone, as on the other dialects.
-  if (typeof message === 'string' && message.includes('driver has already been destroyed')) return true
   if (typeof errno === 'number' && UNAVAILABLE_ERRNO.has(errno)) return true
   // mysql2 marks errors that killed the connection as fatal; a fatal server
   // error (ER_ACCESS_DENIED_ERROR at handshake) is a setting to fix, not an outage.

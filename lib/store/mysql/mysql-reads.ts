@@ -11,15 +11,9 @@ import { sql, type Kysely } from 'kysely'
 import type { StoreError } from '../../errors/EventfoldError.js'
 import type { RecordManager, RecordsDatabase } from '../RecordManager.js'
 import { classifyMysqlError } from './mysql-errors.js'
-import {
-  parsePosition,
-  toNotification,
-  toStoredEvent,
-  validateLimit,
-  validateListOptions,
-  validateOriginatorId,
-  validateRange
-} from './mysql-rows.js'
+import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange } from './mysql-rows.js'
+
+const { validateLimit, validateListOptions, validateOriginatorId } = MYSQL_RULES
 
 // -------------------------------------------------------------------------------------
 // utils

@@ -17,10 +17,11 @@ import {
 } from '../../errors/EventfoldError.js'
 import { orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import type { CallerTransaction, RecordManager, RecordsDatabase, StoredEvent } from '../RecordManager.js'
+import { closable } from '../closable.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { classifyMysqlError } from './mysql-errors.js'
 import { makeReads } from './mysql-reads.js'
-import { validateItems } from './mysql-rows.js'
+import { MYSQL_RULES } from './mysql-rows.js'
 import { ensureSchema, SEQUENCE_TABLE } from './mysql-schema.js'
 import { parseMysqlUrl } from './mysql-url.js'
 import { appendInCallerTransaction, appendItems } from './mysql-writes.js'
@@ -165,13 +166,13 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
         ? db.transaction().execute((trx) => appendItems(trx, tableName, items, predecessors))
         : // The caller's tables are typed by the caller; ours is the one we name.
           appendInCallerTransaction(transaction as Kysely<RecordsDatabase>, tableName, items, predecessors)
-  return {
+  return closable({
     dialect: 'mysql',
     tableName,
     db,
     insertItems: (items, transaction, options) =>
       pipe(
-        TE.fromEither(validateItems(items)),
+        TE.fromEither(MYSQL_RULES.validateItems(items)),
         TE.chain((valid) =>
           TE.tryCatch(
             () => write(valid, transaction, options?.contiguous === true ? predecessorsOf(valid) : []),
@@ -182,7 +183,7 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
     ...makeReads(db, tableName),
     query: () => db.selectFrom(tableName),
     close: release
-  }
+  })
 }
 
 // -------------------------------------------------------------------------------------

@@ -54,46 +54,17 @@ export const MAX_VERSION = 4_294_967_295
  */
 export const MYSQL_LIMITS: StoreLimits = { maxVersion: MAX_VERSION, maxNameLength: MAX_NAME_LENGTH }
 
-const rules = argumentRules(MYSQL_LIMITS)
+/**
+ * The shared argument rules at MySQL's limits.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const MYSQL_RULES = argumentRules(MYSQL_LIMITS)
 
 // -------------------------------------------------------------------------------------
 // validation
 // -------------------------------------------------------------------------------------
-
-/**
- * Checks the items of a save: non-empty ids and topics of at most 255
- * characters, without NUL or lone surrogates, integer versions from 0 to
- * 2^32 − 1, and bytes for the state.
- *
- * @category validation
- * @since 0.1.0
- */
-export const validateItems = rules.validateItems
-
-/**
- * Checks an originator id to read by: one MySQL could hold.
- *
- * @category validation
- * @since 0.1.0
- */
-export const validateOriginatorId = rules.validateOriginatorId
-
-/**
- * Checks the filters of `listItems`: versions and the limit are non-negative
- * integers.
- *
- * @category validation
- * @since 0.1.0
- */
-export const validateListOptions = rules.validateListOptions
-
-/**
- * Checks a page size: a non-negative integer.
- *
- * @category validation
- * @since 0.1.0
- */
-export const validateLimit = rules.validateLimit
 
 /**
  * Checks the bounds of a notification range: integers.
@@ -106,7 +77,7 @@ export const validateRange = (
   end: number
 ): E.Either<InvalidArgument, { readonly start: number; readonly end: number }> =>
   pipe(
-    rules.validateIdRange(start, end),
+    MYSQL_RULES.validateIdRange(start, end),
     E.map(([start, end]) => ({ start, end }))
   )
 

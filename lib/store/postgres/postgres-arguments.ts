@@ -47,53 +47,18 @@ export const MAX_VERSION = 2 ** 31 - 1
  */
 export const POSTGRES_LIMITS: StoreLimits = { maxVersion: MAX_VERSION, maxNameLength: 512 }
 
-const rules = argumentRules(POSTGRES_LIMITS)
+/**
+ * The shared argument rules at PostgreSQL's limits (list bounds beyond
+ * 2^31 - 1 are clamped to it).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const POSTGRES_RULES = argumentRules(POSTGRES_LIMITS)
 
 // -------------------------------------------------------------------------------------
 // utils
 // -------------------------------------------------------------------------------------
-
-/**
- * Accepts items with ids and topics PostgreSQL can hold (no NUL, at most 512
- * code points), integer versions from 0 to 2^31 - 1, and byte states.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateItems = rules.validateItems
-
-/**
- * Accepts an originator id PostgreSQL can compare with a stored one.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateOriginatorId = rules.validateOriginatorId
-
-/**
- * Accepts bounds and a limit that are integers of at least 0; bounds beyond
- * 2^31 - 1 are clamped to it.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateListOptions = rules.validateListOptions
-
-/**
- * Accepts a limit of at least 0.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateLimit = rules.validateLimit
-
-/**
- * Accepts two integer ids.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateIdRange = rules.validateIdRange
 
 /** Both parts fit their types: an unsigned 64-bit xid8 and a positive bigint id. */
 const POSITION = /^(0|[1-9][0-9]{0,19})\/([1-9][0-9]{0,18})$/

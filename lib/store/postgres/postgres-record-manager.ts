@@ -44,20 +44,14 @@ import type {
 } from '../RecordManager.js'
 import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { resolveTableOptions, type EventRow, type TableOptions } from '../schema.js'
-import {
-  formatPosition,
-  parsePosition,
-  validateIdRange,
-  validateItems,
-  validateLimit,
-  validateListOptions,
-  validateOriginatorId
-} from './postgres-arguments.js'
+import { formatPosition, parsePosition, POSTGRES_RULES } from './postgres-arguments.js'
 import { postgresDialect } from './postgres-dialect.js'
 import type { PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
 import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
+
+const { validateIdRange, validateItems, validateLimit, validateListOptions, validateOriginatorId } = POSTGRES_RULES
 
 // -------------------------------------------------------------------------------------
 // model

@@ -23,52 +23,13 @@ import { argumentRules, type StoreLimits } from '../arguments.js'
  */
 export const SQLITE_LIMITS: StoreLimits = { maxVersion: Number.MAX_SAFE_INTEGER, maxNameLength: 512 }
 
-const rules = argumentRules(SQLITE_LIMITS)
-
-// -------------------------------------------------------------------------------------
-// utils
-// -------------------------------------------------------------------------------------
-
 /**
- * Accepts items with ids and topics SQLite can hold, versions from 0 to
- * 2^53 - 1, and byte states.
+ * The shared argument rules at SQLite's limits.
  *
- * @category utils
+ * @category constants
  * @since 0.1.0
  */
-export const validateItems = rules.validateItems
-
-/**
- * Accepts an originator id SQLite could hold, for reading.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateOriginatorId = rules.validateOriginatorId
-
-/**
- * Accepts bounds and a limit that are integers of at least 0.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateListOptions = rules.validateListOptions
-
-/**
- * Accepts a limit of at least 0.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateLimit = rules.validateLimit
-
-/**
- * Accepts two integer ids.
- *
- * @category utils
- * @since 0.1.0
- */
-export const validateIdRange = rules.validateIdRange
+export const SQLITE_RULES = argumentRules(SQLITE_LIMITS)
 
 export {
   /**

@@ -28,15 +28,9 @@ import type {
   StoredEvent
 } from '../RecordManager.js'
 import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
+import { closable } from '../closable.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
-import {
-  parseIdPosition,
-  validateIdRange,
-  validateItems,
-  validateLimit,
-  validateListOptions,
-  validateOriginatorId
-} from './sqlite-arguments.js'
+import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
@@ -48,6 +42,8 @@ import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
  * @since 0.1.0
  */
 export { ROWS_PER_INSERT } from './sqlite-insert.js'
+
+const { validateIdRange, validateItems, validateLimit, validateListOptions, validateOriginatorId } = SQLITE_RULES
 
 // -------------------------------------------------------------------------------------
 // model
@@ -301,7 +297,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
       return row?.max ?? 0
     }, classifySqliteError())
 
-  return {
+  return closable({
     dialect: 'sqlite',
     tableName,
     db,
@@ -312,7 +308,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     maxNotificationId,
     query: () => db.selectFrom(tableName),
     close
-  }
+  })
 }
 
 /**
