@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import mysql from 'mysql2/promise'
 import { createApplication } from '../lib/index.js'
 import type { ServerFigures } from './postgres.js'
-import { EVENTS_PER_AGGREGATE, Tally, follow, must, pool, rate, rawState, tenEvents } from './workload.js'
+import { EVENTS_PER_AGGREGATE, Tally, must, pool, rate, rawState, serverWorkload } from './workload.js'
 
 const table = (): string => `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`
 const withLimit = (url: string, n: number): string => `${url}${url.includes('?') ? '&' : '?'}connectionLimit=${n}`
@@ -18,25 +18,7 @@ const library = (url: string) => async (aggregates: number): Promise<ServerFigur
   const app1 = await must(createApplication({ uri: withLimit(url, 1), tableName: name, persist: [Tally], env: {} }))
   const app8 = await must(createApplication({ uri: withLimit(url, 8), tableName: name, persist: [Tally], env: {} }))
   try {
-    const ids = Array.from({ length: aggregates }, () => randomUUID())
-    const half = Math.floor(aggregates / 2)
-    const save1 = await rate(half * EVENTS_PER_AGGREGATE, async () => {
-      for (const id of ids.slice(0, half)) await must(app1.save(tenEvents(id)))
-    })
-    const save8 = await rate((aggregates - half) * EVENTS_PER_AGGREGATE, () =>
-      pool(ids.slice(half), 8, async (id) => {
-        await must(app8.save(tenEvents(id)))
-      })
-    )
-    const load = await rate(aggregates, () =>
-      pool(ids, 8, async (id) => {
-        await must(app8.repository.get(Tally, id))
-      })
-    )
-    const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
-      const read = await follow(app8)
-      if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
-    })
+    const { save1, save8, load, log } = await serverWorkload(app1, app8, aggregates)
     return { save1, save8, load, log }
   } finally {
     await app1.close()

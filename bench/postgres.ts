@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { createApplication } from '../lib/index.js'
-import { EVENTS_PER_AGGREGATE, Tally, follow, must, pool, rate, rawState, tenEvents } from './workload.js'
+import { EVENTS_PER_AGGREGATE, Tally, must, pool, rate, rawState, serverWorkload } from './workload.js'
 
 export interface ServerFigures {
   readonly [key: string]: number
@@ -25,25 +25,7 @@ const library = (url: string) => async (aggregates: number): Promise<ServerFigur
   try {
     const app1 = await must(createApplication({ sql: one, tableName: name, persist: [Tally], env: {} }))
     const app8 = await must(createApplication({ sql: eight, tableName: name, persist: [Tally], env: {} }))
-    const ids = Array.from({ length: aggregates }, () => randomUUID())
-    const half = Math.floor(aggregates / 2)
-    const save1 = await rate(half * EVENTS_PER_AGGREGATE, async () => {
-      for (const id of ids.slice(0, half)) await must(app1.save(tenEvents(id)))
-    })
-    const save8 = await rate((aggregates - half) * EVENTS_PER_AGGREGATE, () =>
-      pool(ids.slice(half), 8, async (id) => {
-        await must(app8.save(tenEvents(id)))
-      })
-    )
-    const load = await rate(aggregates, () =>
-      pool(ids, 8, async (id) => {
-        await must(app8.repository.get(Tally, id))
-      })
-    )
-    const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
-      const read = await follow(app8)
-      if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
-    })
+    const { save1, save8, load, log } = await serverWorkload(app1, app8, aggregates)
     await app1.close()
     await app8.close()
     await eight.unsafe(`DROP TABLE ${name}`)

@@ -2,6 +2,7 @@
  * The benchmark's workload: a small kind whose aggregates take ten events each,
  * and the same shapes of data for the raw-driver baselines.
  */
+import { randomUUID } from 'node:crypto'
 import * as E from 'fp-ts/Either'
 import * as t from 'io-ts'
 import { aggregateKind, type Aggregate, type Application, type Decider } from '../lib/index.js'
@@ -86,4 +87,36 @@ export const follow = async (app: Application): Promise<number> => {
     count += page.length
     if (page.length < 1000) return count
   }
+}
+
+/**
+ * The library's side of a server benchmark: half the aggregates saved one at a
+ * time through `one` (a pool of 1), the other half 8 at a time through `eight`
+ * (a pool of 8), then each loaded and the whole log followed through `eight`.
+ */
+export const serverWorkload = async (
+  one: Application,
+  eight: Application,
+  aggregates: number
+): Promise<{ readonly save1: number; readonly save8: number; readonly load: number; readonly log: number }> => {
+  const ids = Array.from({ length: aggregates }, () => randomUUID())
+  const half = Math.floor(aggregates / 2)
+  const save1 = await rate(half * EVENTS_PER_AGGREGATE, async () => {
+    for (const id of ids.slice(0, half)) await must(one.save(tenEvents(id)))
+  })
+  const save8 = await rate((aggregates - half) * EVENTS_PER_AGGREGATE, () =>
+    pool(ids.slice(half), 8, async (id) => {
+      await must(eight.save(tenEvents(id)))
+    })
+  )
+  const load = await rate(aggregates, () =>
+    pool(ids, 8, async (id) => {
+      await must(eight.repository.get(Tally, id))
+    })
+  )
+  const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
+    const read = await follow(eight)
+    if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
+  })
+  return { save1, save8, load, log }
 }
