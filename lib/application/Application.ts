@@ -326,7 +326,7 @@ const application = (
   const snapshots = snapshotRecords === undefined ? undefined : snapshotStore(snapshotRecords, bytes, onWarning, clock)
   const cache = options.cacheSize === undefined || options.cacheSize === 0 ? undefined : aggregateCache(options.cacheSize)
   const repo = repository(store, registry, { snapshots, cache })
-  const log = notificationLog(recordManager, mapper.toDomain, options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize })
+  const log = notificationLog(recordManager, mapper.toLogged, options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize })
 
   const toItems = (aggregates: ReadonlyArray<AnyAggregate>): E.Either<SaveError, ReadonlyArray<StoredEvent>> => {
     if (aggregates.length === 0) return E.left(invalidArgument('nothing to save: give at least one aggregate'))

@@ -12,7 +12,8 @@ import { fromValidation } from '../codec/validation.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { encodeError, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
-import type { StoredEvent } from '../store/RecordManager.js'
+import type { LoggedEvent } from '../notification/NotificationLog.js'
+import type { Notification, StoredEvent } from '../store/RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -35,6 +36,8 @@ export interface EventMapper {
   ) => E.Either<CodecError, StoredEvent>
   /** Decodes a stored event by its topic, lifting older versions to the newest. */
   readonly toDomain: (item: StoredEvent) => E.Either<CodecError, DomainEvent>
+  /** Decodes a notification as {@link toDomain} does, with its place in the log. */
+  readonly toLogged: (notification: Notification) => E.Either<CodecError, LoggedEvent>
 }
 
 // -------------------------------------------------------------------------------------
@@ -66,41 +69,70 @@ const withType = (type: string, payload: unknown): TypedEvent => {
  * @category constructors
  * @since 0.1.0
  */
-export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): EventMapper => ({
-  toStored: (kind, originatorId, originatorVersion, event, timestamp) => {
-    const topic = kind.topicOf(event.type)
-    const entry = registry.topics.get(topic)
-    if (entry === undefined || entry.kind !== kind) return E.left(unknownTopic(topic))
-    const { type: _type, ...payload } = event
-    if (!entry.codec.is(payload)) {
-      // Re-validate only to say where the value is wrong.
-      const why = fromValidation(topic)(entry.codec.validate(payload, [{ key: '', type: entry.codec, actual: payload }]))
-      return E.left(
-        encodeError(topic, E.isLeft(why) ? `${why.left.path || 'payload'}: ${why.left.message}` : `the event does not fit ${entry.codec.name}`)
-      )
-    }
-    let data: unknown
-    try {
-      data = entry.codec.encode(payload)
-    } catch (e) {
-      return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
-    }
-    const state = transcoder.toBytes(topic, data, timestamp, entry.reader.version, placeOf(originatorId, originatorVersion, topic))
-    return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
-  },
-  toDomain: (item) => {
+export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): EventMapper => {
+  // One decoder for both faces, so that a logged event is built once rather
+  // than copied from a domain event: the log decodes every event it pages through.
+  function decode(item: StoredEvent, logged: undefined): E.Either<CodecError, DomainEvent>
+  function decode(item: StoredEvent, logged: Notification): E.Either<CodecError, LoggedEvent>
+  function decode(item: StoredEvent, logged: Notification | undefined): E.Either<CodecError, DomainEvent | LoggedEvent> {
     const entry = registry.topics.get(item.topic)
     if (entry === undefined) return E.left(unknownTopic(item.topic))
-    const envelope = transcoder.fromBytes(item.topic, item.state, placeOf(item.originatorId, item.originatorVersion, item.topic))
+    // Only encryption binds state to its place: plain state needs no place string.
+    const place = transcoder.encrypted ? placeOf(item.originatorId, item.originatorVersion, item.topic) : undefined
+    const envelope = transcoder.fromBytes(item.topic, item.state, place)
     if (E.isLeft(envelope)) return envelope
     const payload = entry.reader.read(item.topic, envelope.right.version, envelope.right.data)
     if (E.isLeft(payload)) return payload
-    return E.right({
-      originatorId: item.originatorId,
-      originatorVersion: item.originatorVersion,
-      timestamp: envelope.right.timestamp,
-      topic: entry.topic,
-      payload: withType(entry.type, payload.right)
-    })
+    const event = withType(entry.type, payload.right)
+    return E.right(
+      logged === undefined
+        ? {
+            originatorId: item.originatorId,
+            originatorVersion: item.originatorVersion,
+            timestamp: envelope.right.timestamp,
+            topic: entry.topic,
+            payload: event
+          }
+        : {
+            id: logged.id,
+            position: logged.position,
+            originatorId: item.originatorId,
+            originatorVersion: item.originatorVersion,
+            timestamp: envelope.right.timestamp,
+            topic: entry.topic,
+            payload: event
+          }
+    )
   }
-})
+  return {
+    toStored: (kind, originatorId, originatorVersion, event, timestamp) => {
+      const topic = kind.topicOf(event.type)
+      const entry = registry.topics.get(topic)
+      if (entry === undefined || entry.kind !== kind) return E.left(unknownTopic(topic))
+      const { type: _type, ...payload } = event
+      if (!entry.codec.is(payload)) {
+        // Re-validate only to say where the value is wrong.
+        const why = fromValidation(topic)(entry.codec.validate(payload, [{ key: '', type: entry.codec, actual: payload }]))
+        return E.left(
+          encodeError(topic, E.isLeft(why) ? `${why.left.path || 'payload'}: ${why.left.message}` : `the event does not fit ${entry.codec.name}`)
+        )
+      }
+      let data: unknown
+      try {
+        data = entry.codec.encode(payload)
+      } catch (e) {
+        return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
+      }
+      const state = transcoder.toBytes(
+        topic,
+        data,
+        timestamp,
+        entry.reader.version,
+        transcoder.encrypted ? placeOf(originatorId, originatorVersion, topic) : undefined
+      )
+      return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
+    },
+    toDomain: (item) => decode(item, undefined),
+    toLogged: (notification) => decode(notification, notification)
+  }
+}

@@ -14,7 +14,6 @@
  *
  * @since 0.1.0
  */
-import { isUtf8 } from 'node:buffer'
 import * as E from 'fp-ts/lib/Either.js'
 import {
   cipherError,
@@ -165,6 +164,11 @@ export const unfaithfulJson = (value: unknown, depth = 0): string | undefined =>
  */
 export const ENCRYPTED_MARKER = 0x03
 
+// Fatal: malformed UTF-8 is a decode error, not text quietly patched with U+FFFD.
+// One pass that checks and decodes costs less than isUtf8 and then toString.
+// ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 const lazy = (name: CompressorName): (() => Compressor) => {
   let made: Compressor | undefined
   return () => (made ??= (compressorNamed(name) as E.Right<Compressor>).right)
@@ -254,8 +258,7 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       }
       let parsed: unknown
       try {
-        if (!isUtf8(bytes)) throw new Error('not UTF-8')
-        parsed = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'))
+        parsed = JSON.parse(utf8.decode(bytes))
       } catch {
         return E.left(decodeError(topic, '', 'the stored state is not UTF-8 JSON'))
       }

@@ -11,7 +11,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { traverseArray } from '../codec/traverse.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
-import type { Notification, Position, RecordManager, StoredEvent } from '../store/RecordManager.js'
+import type { Notification, Position, RecordManager } from '../store/RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -99,34 +99,19 @@ const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
 const MAX_PAGE = 10_000
 
 /**
- * Builds the log over a record manager, decoding with the application's event
- * mapper.
+ * Builds the log over a record manager, decoding each notification with the
+ * application's event mapper (its `toLogged`).
  *
  * @category constructors
  * @since 0.1.0
  */
 export const notificationLog = (
   recordManager: RecordManager,
-  decode: (item: StoredEvent) => E.Either<CodecError, DomainEvent>,
+  decode: (notification: Notification) => E.Either<CodecError, LoggedEvent>,
   options: NotificationLogOptions = {}
 ): NotificationLog => {
   const sectionSize = options.sectionSize ?? 10
-  // The hot loop of a reader: no intermediate pipes, one object per event.
-  const toLogged = (n: Notification): E.Either<CodecError, LoggedEvent> => {
-    const decoded = decode(n)
-    if (E.isLeft(decoded)) return decoded
-    const event = decoded.right
-    return E.right({
-      id: n.id,
-      position: n.position,
-      originatorId: event.originatorId,
-      originatorVersion: event.originatorVersion,
-      timestamp: event.timestamp,
-      topic: event.topic,
-      payload: event.payload
-    })
-  }
-  const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, toLogged)
+  const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, decode)
 
   return {
     sectionSize,
