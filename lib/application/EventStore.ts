@@ -6,7 +6,6 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { pipe } from 'fp-ts/lib/function.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, InsertOptions, ListItemsOptions, RecordManager, StoredEvent } from '../store/RecordManager.js'
@@ -50,13 +49,14 @@ export interface EventStore {
 export const eventStore = (recordManager: RecordManager, mapper: EventMapper): EventStore => ({
   recordManager,
   mapper,
-  listEvents: (originatorId, options) =>
-    typeof originatorId !== 'string' || originatorId.length === 0
-      ? TE.left(invalidArgument('the originator id must be a non-empty string'))
-      : pipe(
-          recordManager.listItems(originatorId, options),
-          TE.chainEitherKW((items) => decodeAll(mapper)(items))
-        ),
+  // A load runs this for every aggregate: one async step, not a chain of combinators.
+  listEvents: (originatorId, options) => async () => {
+    if (typeof originatorId !== 'string' || originatorId.length === 0) {
+      return E.left(invalidArgument('the originator id must be a non-empty string'))
+    }
+    const items = await recordManager.listItems(originatorId, options)()
+    return E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain)
+  },
   store: (items, transaction, options) => recordManager.insertItems(items, transaction, options)
 })
 

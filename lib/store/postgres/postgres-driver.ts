@@ -66,6 +66,9 @@ export const DEFAULT_MAX_PREPARED_PARAMETERS = 1024
 /** How long destroying Kysely waits for this driver's statements still in flight before it ends the pool regardless. */
 const DESTROY_GRACE_MS = 5000
 
+/** Released connection objects kept for reuse; more than the pool ever has in flight is waste. */
+const MAX_IDLE_CONNECTIONS = 64
+
 /** How often a `reserve()` still waiting for a connection asks again (see `reserveFrom`). */
 const RESERVE_RETRY_MS = 1000
 
@@ -311,17 +314,27 @@ export const postgresDriver = (config: PostgresDriverConfig): Driver => {
   const maxPrepared = config.maxPreparedParameters ?? DEFAULT_MAX_PREPARED_PARAMETERS
   const as = (conn: DatabaseConnection) => conn as PostgresConnection
   const flight = inFlight()
+  const idle: Array<PostgresConnection> = []
   return {
     init: async () => undefined,
     // Cheap: nothing is taken from the pool until a statement or a transaction needs it.
-    acquireConnection: async () => connection(sql, maxPrepared, flight),
+    // Released connections are reused: Kysely remembers every connection it is given
+    // in a WeakSet, and a fresh one per statement cost more than the statement's own work.
+    acquireConnection: async () => idle.pop() ?? connection(sql, maxPrepared, flight),
     beginTransaction: (conn, settings) => as(conn).begin(settings),
     commitTransaction: (conn) => as(conn).commit(),
     rollbackTransaction: (conn) => as(conn).rollback(),
     savepoint: savepointCommand('savepoint'),
     rollbackToSavepoint: savepointCommand('rollback to savepoint'),
     releaseSavepoint: savepointCommand('release savepoint'),
-    releaseConnection: (conn) => as(conn).release(),
+    releaseConnection: async (conn) => {
+      try {
+        await as(conn).release()
+      } finally {
+        // release() always leaves the connection without a session, ready for the next statement.
+        if (idle.length < MAX_IDLE_CONNECTIONS) idle.push(as(conn))
+      }
+    },
     destroy: async () => {
       flight.destroyed = true
       if (!endOnDestroy) return

@@ -35,9 +35,7 @@ import {
 } from '../../errors/EventfoldError.js'
 import type {
   CallerTransaction,
-  ListItemsOptions,
   Notification,
-  Position,
   RecordManager,
   RecordsDatabase,
   StoredEvent
@@ -49,6 +47,7 @@ import { postgresDialect } from './postgres-dialect.js'
 import type { PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
+import { itemsQuery, reusableQuery } from '../select-compiler.js'
 import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
 
 const { validateIdRange, validateItems, validateLimit, validateListOptions, validateOriginatorId } = POSTGRES_RULES
@@ -313,22 +312,29 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       )
     )
 
-  const listItems = (originatorId: string, options?: ListItemsOptions) =>
-    pipe(
-      TE.fromEither(validateOriginatorId(originatorId)),
-      TE.chainW(() => TE.fromEither(validateListOptions(options))),
-      TE.chainW(({ gt, lte, desc, limit }) =>
-        attempt(async () => {
-          let q = db.selectFrom(table).select(ITEM_COLUMNS).where('originator_id', '=', originatorId)
-          if (gt !== undefined) q = q.where('originator_version', '>', gt)
-          if (lte !== undefined) q = q.where('originator_version', '<=', lte)
-          q = q.orderBy('originator_version', desc === true ? 'desc' : 'asc')
-          if (limit !== undefined) q = q.limit(limit)
-          const rows: ReadonlyArray<ItemRow> = await q.execute()
-          return rows.map(toItem)
-        })
-      )
-    )
+  // The hot reads skip fp-ts's combinators: each of them cost more per call than
+  // its work here, and a load or a log page calls these thousands of times a second.
+  const classifyRead = orMissingPredecessor(classifyPostgresError())
+  const read = async <A>(run: () => Promise<A>): Promise<E.Either<StoreError, A>> => {
+    if (closing !== undefined) return E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined))
+    try {
+      return E.right(await run())
+    } catch (error) {
+      return E.left(classifyRead(error))
+    }
+  }
+
+  const itemsOf = itemsQuery(records, table, ITEM_COLUMNS)
+  const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
+    const id = validateOriginatorId(originatorId)
+    if (E.isLeft(id)) return Promise.resolve(id)
+    const bounds = validateListOptions(options)
+    if (E.isLeft(bounds)) return Promise.resolve(bounds)
+    return read(async () => {
+      const { rows } = await records.executeQuery<ItemRow>(itemsOf(originatorId, bounds.right))
+      return rows.map(toItem)
+    })
+  }
 
   const notifications = () =>
     db
@@ -337,21 +343,28 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       .select(['id', ...ITEM_COLUMNS, sql<string>`transaction_id::text`.as('txid')])
       .where(SETTLED)
 
-  const selectNotifications = (position: Position, limit: number) =>
-    pipe(
-      TE.fromEither(parsePosition(position)),
-      TE.chainFirstW(() => TE.fromEither(validateLimit(limit))),
-      TE.chainW((after) =>
-        attempt(async () => {
-          if (limit === 0) return []
-          let q = notifications()
-          // The same pair as the ORDER BY, so the index on (transaction_id, id) serves both.
-          if (after !== undefined) q = q.where(sql<boolean>`(transaction_id, id) > (${after.transactionId}::xid8, ${after.id}::bigint)`)
-          const rows: ReadonlyArray<NotificationRow> = await q.orderBy('transaction_id').orderBy('id').limit(limit).execute()
-          return rows.map(toNotification)
-        })
-      )
-    )
+  // The same pair as the ORDER BY, so the index on (transaction_id, id) serves both.
+  const pageFromStart = reusableQuery((values) => notifications().orderBy('transaction_id').orderBy('id').limit(values[0] as number), [1_000_001])
+  const pageAfter = reusableQuery(
+    (values) =>
+      notifications()
+        .where(sql<boolean>`(transaction_id, id) > (${values[0]}::xid8, ${values[1]}::bigint)`)
+        .orderBy('transaction_id')
+        .orderBy('id')
+        .limit(values[2] as number),
+    ['1000001', '1000002', 1_000_003]
+  )
+
+  const selectNotifications: RecordManager['selectNotifications'] = (position, limit) => () => {
+    const after = parsePosition(position)
+    if (E.isLeft(after)) return Promise.resolve(after)
+    const valid = validateLimit(limit)
+    if (E.isLeft(valid)) return Promise.resolve(valid)
+    if (limit === 0) return read(async () => [])
+    const at = after.right
+    const query = at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit])
+    return read(async () => (await db.executeQuery<NotificationRow>(query)).rows.map(toNotification))
+  }
 
   const selectNotificationRange = (start: number, end: number) =>
     pipe(
