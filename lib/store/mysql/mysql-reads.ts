@@ -11,7 +11,8 @@ import { sql, type Kysely } from 'kysely'
 import type { StoreError } from '../../errors/EventfoldError.js'
 import type { RecordManager, RecordsDatabase } from '../RecordManager.js'
 import { classifyMysqlError } from './mysql-errors.js'
-import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange } from './mysql-rows.js'
+import { itemsQuery, reusableQuery } from '../select-compiler.js'
+import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange, type MysqlRow } from './mysql-rows.js'
 
 const { validateLimit, validateListOptions, validateOriginatorId } = MYSQL_RULES
 
@@ -22,6 +23,15 @@ const { validateLimit, validateListOptions, validateOriginatorId } = MYSQL_RULES
 const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
 
 const attempt = <A>(run: () => Promise<A>): TE.TaskEither<StoreError, A> => TE.tryCatch(run, classifyMysqlError())
+
+const classifyRead = classifyMysqlError()
+const read = async <A>(run: () => Promise<A>): Promise<E.Either<StoreError, A>> => {
+  try {
+    return E.right(await run())
+  } catch (error) {
+    return E.left(classifyRead(error))
+  }
+}
 
 const checked = <A, B>(input: E.Either<StoreError, A>, run: (a: A) => Promise<B>): TE.TaskEither<StoreError, B> =>
   pipe(
@@ -38,53 +48,53 @@ const checked = <A, B>(input: E.Either<StoreError, A>, run: (a: A) => Promise<B>
 export const makeReads = (
   db: Kysely<RecordsDatabase>,
   tableName: string
-): Pick<RecordManager, 'listItems' | 'selectNotifications' | 'selectNotificationRange' | 'maxNotificationId'> => ({
-  listItems: (originatorId, options) =>
-    checked(pipe(validateOriginatorId(originatorId), E.chain(() => validateListOptions(options))), async ({ gt, lte, desc, limit }) => {
-      let query = db
-        .selectFrom(tableName)
-        .select(COLUMNS)
-        .where('originator_id', '=', originatorId)
-        .orderBy('originator_version', desc === true ? 'desc' : 'asc')
-      if (gt !== undefined) query = query.where('originator_version', '>', gt)
-      if (lte !== undefined) query = query.where('originator_version', '<=', lte)
-      if (limit !== undefined) query = query.limit(limit)
-      return (await query.execute()).map(toStoredEvent)
-    }),
+): Pick<RecordManager, 'listItems' | 'selectNotifications' | 'selectNotificationRange' | 'maxNotificationId'> => {
+  // The hot reads reuse their compiled SQL (see select-compiler.ts) and skip
+  // fp-ts's combinators, which cost more per call than the work here.
+  const itemsOf = itemsQuery(db, tableName, COLUMNS)
+  const page = reusableQuery(
+    (values) => db.selectFrom(tableName).select(COLUMNS).where('id', '>', values[0] as number).orderBy('id').limit(values[1] as number),
+    [1_000_001, 1_000_002]
+  )
+  return {
+    listItems: (originatorId, options) => () => {
+      const id = validateOriginatorId(originatorId)
+      if (E.isLeft(id)) return Promise.resolve(id)
+      const bounds = validateListOptions(options)
+      if (E.isLeft(bounds)) return Promise.resolve(bounds)
+      return read(async () => (await db.executeQuery<MysqlRow>(itemsOf(originatorId, bounds.right))).rows.map(toStoredEvent))
+    },
 
-  selectNotifications: (position, limit) =>
-    checked(
-      pipe(
-        parsePosition(position),
-        E.chain((after) => pipe(validateLimit(limit), E.map((n) => ({ after, n }))))
+    selectNotifications: (position, limit) => () => {
+      const after = parsePosition(position)
+      if (E.isLeft(after)) return Promise.resolve(after)
+      const valid = validateLimit(limit)
+      if (E.isLeft(valid)) return Promise.resolve(valid)
+      return read(async () => (await db.executeQuery<MysqlRow>(page([after.right, limit]))).rows.map(toNotification))
+    },
+
+    selectNotificationRange: (start, end) =>
+      checked(validateRange(start, end), async (range) =>
+        range.end < range.start
+          ? []
+          : (
+              await db
+                .selectFrom(tableName)
+                .select(COLUMNS)
+                .where('id', '>=', range.start)
+                .where('id', '<=', range.end)
+                .orderBy('id')
+                .execute()
+            ).map(toNotification)
       ),
-      async ({ after, n }) =>
-        (
-          await db.selectFrom(tableName).select(COLUMNS).where('id', '>', after).orderBy('id').limit(n).execute()
-        ).map(toNotification)
-    ),
 
-  selectNotificationRange: (start, end) =>
-    checked(validateRange(start, end), async (range) =>
-      range.end < range.start
-        ? []
-        : (
-            await db
-              .selectFrom(tableName)
-              .select(COLUMNS)
-              .where('id', '>=', range.start)
-              .where('id', '<=', range.end)
-              .orderBy('id')
-              .execute()
-          ).map(toNotification)
-    ),
-
-  maxNotificationId: () =>
-    attempt(async () => {
-      const row = await db
-        .selectFrom(tableName)
-        .select(sql<number | string | null>`MAX(id)`.as('max'))
-        .executeTakeFirst()
-      return Number(row?.max ?? 0)
-    })
-})
+    maxNotificationId: () =>
+      attempt(async () => {
+        const row = await db
+          .selectFrom(tableName)
+          .select(sql<number | string | null>`MAX(id)`.as('max'))
+          .executeTakeFirst()
+        return Number(row?.max ?? 0)
+      })
+  }
+}

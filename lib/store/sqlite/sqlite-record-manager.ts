@@ -21,7 +21,6 @@ import {
 } from '../../errors/EventfoldError.js'
 import type {
   CallerTransaction,
-  ListItemsOptions,
   Notification,
   RecordManager,
   RecordsDatabase,
@@ -34,6 +33,7 @@ import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
+import { itemsQuery, reusableQuery } from '../select-compiler.js'
 
 /**
  * Rows per INSERT statement; a larger save is chunked inside one transaction.
@@ -235,41 +235,43 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     return TE.tryCatch(() => write(items, trx, predecessors), orMissingPredecessor(classifySqliteError(originatorIds)))
   }
 
-  const listItems: RecordManager['listItems'] = (originatorId, options?: ListItemsOptions) =>
-    pipe(
-      TE.fromEither(validateOriginatorId(originatorId)),
-      TE.chain(() => TE.fromEither(validateListOptions(options))),
-      TE.chainW(({ gt, lte, desc, limit }) =>
-        TE.tryCatch(async () => {
-          let query = db.selectFrom(tableName).select(ITEM_COLUMNS).where('originator_id', '=', originatorId)
-          if (gt !== undefined) query = query.where('originator_version', '>', gt)
-          if (lte !== undefined) query = query.where('originator_version', '<=', lte)
-          query = query.orderBy('originator_version', desc === true ? 'desc' : 'asc')
-          if (limit !== undefined) query = query.limit(limit)
-          return (await query.execute()).map(toItem)
-        }, classifySqliteError())
-      )
-    )
+  // The hot reads skip fp-ts's combinators, which cost more per call than the
+  // work here, and reuse their compiled SQL (see select-compiler.ts).
+  const classifyRead = classifySqliteError()
+  const read = async <A>(run: () => Promise<A>): Promise<E.Either<StoreError, A>> => {
+    try {
+      return E.right(await run())
+    } catch (error) {
+      return E.left(classifyRead(error))
+    }
+  }
 
-  const selectNotifications: RecordManager['selectNotifications'] = (position, limit) =>
-    pipe(
-      E.Do,
-      E.apS('after', parseIdPosition(position)),
-      E.apS('limit', validateLimit(limit)),
-      TE.fromEither,
-      TE.chainW(({ after, limit }) =>
-        TE.tryCatch(async () => {
-          const rows = await db
-            .selectFrom(tableName)
-            .select(NOTIFICATION_COLUMNS)
-            .where('id', '>', after)
-            .orderBy('id')
-            .limit(limit)
-            .execute()
-          return rows.map(toNotification)
-        }, classifySqliteError())
-      )
-    )
+  const itemsOf = itemsQuery(db, tableName, ITEM_COLUMNS)
+  const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
+    const id = validateOriginatorId(originatorId)
+    if (E.isLeft(id)) return Promise.resolve(id)
+    const bounds = validateListOptions(options)
+    if (E.isLeft(bounds)) return Promise.resolve(bounds)
+    return read(async () => (await db.executeQuery<ItemRow>(itemsOf(originatorId, bounds.right))).rows.map(toItem))
+  }
+
+  const page = reusableQuery(
+    (values) =>
+      db
+        .selectFrom(tableName)
+        .select(NOTIFICATION_COLUMNS)
+        .where('id', '>', values[0] as number)
+        .orderBy('id')
+        .limit(values[1] as number),
+    [1_000_001, 1_000_002]
+  )
+  const selectNotifications: RecordManager['selectNotifications'] = (position, limit) => () => {
+    const after = parseIdPosition(position)
+    if (E.isLeft(after)) return Promise.resolve(after)
+    const valid = validateLimit(limit)
+    if (E.isLeft(valid)) return Promise.resolve(valid)
+    return read(async () => (await db.executeQuery<ItemRow & { readonly id: number }>(page([after.right, limit]))).rows.map(toNotification))
+  }
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
     pipe(
