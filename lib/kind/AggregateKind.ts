@@ -180,6 +180,7 @@ export const aggregateKind = <C, Ev extends TypedEvent, S, Err>(
     ])
   ) as AggregateKind<C, Ev, S, Err>['readers']
   const snapshots = options.snapshots
+  const ownTopics = new Map(Object.keys(events).map((type) => [type, `${name}.${type}`]))
   return {
     name,
     decider,
@@ -187,8 +188,8 @@ export const aggregateKind = <C, Ev extends TypedEvent, S, Err>(
     topicOf: (type) => `${name}.${type}`,
     initial: (id) => initial(decider)(name, id),
     execute: execute(decider),
-    owns: <D extends DomainEvent>(event: D): event is D & DomainEvent<Ev> =>
-      Object.prototype.hasOwnProperty.call(events, event.payload.type) && event.topic === `${name}.${event.payload.type}`,
+    // A load asks this of every event: look the topic up rather than build it.
+    owns: <D extends DomainEvent>(event: D): event is D & DomainEvent<Ev> => ownTopics.get(event.payload.type) === event.topic,
     readers,
     aliases: options.aliases ?? {},
     snapshots:

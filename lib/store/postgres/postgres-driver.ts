@@ -95,8 +95,15 @@ const runner =
  * so the next result on that connection begins with as many holes. A row is
  * never `undefined`: skip them, or a read would fail, or find no row.
  */
-const rowsOf = <R>(result: ReadonlyArray<unknown>): Array<R> =>
-  (result.length > 0 && !(0 in result) ? Array.from(result).filter((row) => row !== undefined) : Array.from(result)) as Array<R>
+const rowsOf = <R>(result: ReadonlyArray<unknown>): Array<R> => {
+  // An indexed loop: Array.from walks the Result through its iterator, at several times the cost.
+  const rows: Array<R> = []
+  for (let i = 0; i < result.length; i++) {
+    const row = result[i]
+    if (row !== undefined) rows.push(row as R)
+  }
+  return rows
+}
 
 const toQueryResult = <R>(result: postgres.RowList<postgres.Row[]>): QueryResult<R> => {
   // postgres.js gives the count as a number; Kysely wants a bigint. Rows come in a

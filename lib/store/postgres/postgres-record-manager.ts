@@ -218,7 +218,14 @@ const toItem = (r: ItemRow): StoredEvent => ({
 
 const toNotification = (r: NotificationRow): Notification => {
   const id = Number(r.id)
-  return { id, ...toItem(r), position: formatPosition(r.txid, id) }
+  return {
+    id,
+    originatorId: r.originator_id,
+    originatorVersion: r.originator_version,
+    topic: r.topic,
+    state: r.state,
+    position: formatPosition(r.txid, id)
+  }
 }
 
 const ITEM_COLUMNS = ['originator_id', 'originator_version', 'topic', 'state'] as const
