@@ -49,14 +49,13 @@ export interface EventStore {
 export const eventStore = (recordManager: RecordManager, mapper: EventMapper): EventStore => ({
   recordManager,
   mapper,
-  // A load runs this for every aggregate: one async step, not a chain of combinators.
-  listEvents: (originatorId, options) => async () => {
-    if (typeof originatorId !== 'string' || originatorId.length === 0) {
-      return E.left(invalidArgument('the originator id must be a non-empty string'))
-    }
-    const items = await recordManager.listItems(originatorId, options)()
-    return E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain)
-  },
+  // A load runs this for every aggregate: one promise step, not a chain of combinators.
+  listEvents: (originatorId, options) => () =>
+    typeof originatorId !== 'string' || originatorId.length === 0
+      ? Promise.resolve(E.left(invalidArgument('the originator id must be a non-empty string')))
+      : recordManager
+          .listItems(originatorId, options)()
+          .then((items) => (E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain))),
   store: (items, transaction, options) => recordManager.insertItems(items, transaction, options)
 })
 

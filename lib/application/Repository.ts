@@ -24,7 +24,7 @@ import {
 } from '../errors/EventfoldError.js'
 import type { AggregateCache } from './AggregateCache.js'
 import type { EventStore } from './EventStore.js'
-import type { SnapshotStore } from './Snapshots.js'
+import type { Snapshot, SnapshotStore } from './Snapshots.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -125,22 +125,28 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
     return snapshots === undefined ? undefined : snapshots.latest(kind, id, version)()
   }
 
-  // Loads are the hot path of command handling: plain async steps here, where a
+  // Loads are the hot path of command handling: plain promise steps here, where a
   // chain of fp-ts combinators cost a fifth of a whole load on PostgreSQL.
   const rebuild =
     <K extends AnyKind>(kind: K, id: string, version: number | undefined): TE.TaskEither<LoadError, AggregateOf<K>> =>
-    async () => {
-      const from = await startingPoint(kind, id, version)
-      const bounds: { gt?: number; lte?: number } = {}
-      if (from !== undefined) bounds.gt = from.version
-      if (version !== undefined) bounds.lte = version
-      const events = await store.listEvents(id, bounds)()
-      if (E.isLeft(events)) return events
-      const payloads = ofKind(kind)(events.right)
-      if (E.isLeft(payloads)) return payloads
-      const aggregate = replay(kind.decider)(kind.name, id, payloads.right, from)
-      if (version === undefined) cache?.offer(aggregate)
-      return E.right(aggregate as AggregateOf<K>)
+    () => {
+      const fold = (from: Snapshot | undefined) => {
+        const bounds: { gt?: number; lte?: number } = {}
+        if (from !== undefined) bounds.gt = from.version
+        if (version !== undefined) bounds.lte = version
+        return store
+          .listEvents(id, bounds)()
+          .then((events): E.Either<LoadError, AggregateOf<K>> => {
+            if (E.isLeft(events)) return events
+            const payloads = ofKind(kind)(events.right)
+            if (E.isLeft(payloads)) return payloads
+            const aggregate = replay(kind.decider)(kind.name, id, payloads.right, from)
+            if (version === undefined) cache?.offer(aggregate)
+            return E.right(aggregate as AggregateOf<K>)
+          })
+      }
+      // Without a cache or snapshots there is nothing to start from but the beginning.
+      return cache === undefined && snapshots === undefined ? fold(undefined) : startingPoint(kind, id, version).then(fold)
     }
 
   return {
@@ -149,14 +155,14 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
       if (version !== undefined && !(Number.isSafeInteger(version) && version > 0)) {
         return TE.left(invalidArgument(`version must be an integer from 1 to 2^53 - 1, not ${version}`))
       }
-      return async () => {
-        const aggregate = await rebuild(kind, id, version)()
-        if (E.isLeft(aggregate)) return aggregate
-        const found = aggregate.right
-        return (version !== undefined && found.version < version) || !isLive(kind.decider)(found as Aggregate<unknown, TypedEvent>)
-          ? E.left(aggregateNotFound(id, version))
-          : aggregate
-      }
+      return () =>
+        rebuild(kind, id, version)().then((aggregate) => {
+          if (E.isLeft(aggregate)) return aggregate
+          const found = aggregate.right
+          return (version !== undefined && found.version < version) || !isLive(kind.decider)(found as Aggregate<unknown, TypedEvent>)
+            ? E.left(aggregateNotFound(id, version))
+            : aggregate
+        })
     },
     load: (kind, id) => rebuild(kind, id, undefined),
     has: (id) =>

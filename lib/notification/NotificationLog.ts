@@ -120,14 +120,16 @@ export const notificationLog = (
       if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
         return TE.left(invalidArgument(`limit must be an integer from 1 to ${MAX_PAGE}, not ${limit}`))
       }
-      // A reader pages through here: one async step, not a chain of combinators.
-      return async () => {
-        const page = await recordManager.selectNotifications(position, limit)()
-        if (E.isLeft(page)) return page
-        const items = decodeAll(page.right)
-        if (E.isLeft(items)) return items
-        return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })
-      }
+      // A reader pages through here: one promise step, not a chain of combinators.
+      return () =>
+        recordManager
+          .selectNotifications(position, limit)()
+          .then((page): E.Either<LogError, Page> => {
+            if (E.isLeft(page)) return page
+            const items = decodeAll(page.right)
+            if (E.isLeft(items)) return items
+            return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })
+          })
     },
     section: (sectionId) => {
       const match = SECTION_ID.exec(sectionId)

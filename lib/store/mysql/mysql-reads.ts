@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { sql, type Kysely } from 'kysely'
+import { sql, type CompiledQuery, type Kysely } from 'kysely'
 import type { StoreError } from '../../errors/EventfoldError.js'
 import type { RecordManager, RecordsDatabase } from '../RecordManager.js'
 import { classifyMysqlError } from './mysql-errors.js'
@@ -25,13 +25,10 @@ const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] 
 const attempt = <A>(run: () => Promise<A>): TE.TaskEither<StoreError, A> => TE.tryCatch(run, classifyMysqlError())
 
 const classifyRead = classifyMysqlError()
-const read = async <A>(run: () => Promise<A>): Promise<E.Either<StoreError, A>> => {
-  try {
-    return E.right(await run())
-  } catch (error) {
-    return E.left(classifyRead(error))
-  }
-}
+const readRows = <A>(db: Kysely<RecordsDatabase>, query: CompiledQuery, toA: (row: MysqlRow) => A): Promise<E.Either<StoreError, Array<A>>> =>
+  db.executeQuery<MysqlRow>(query).then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
+  // A row that will not map is a store failure too, never an exception.
+  .catch((error: unknown) => E.left(classifyRead(error)))
 
 const checked = <A, B>(input: E.Either<StoreError, A>, run: (a: A) => Promise<B>): TE.TaskEither<StoreError, B> =>
   pipe(
@@ -62,7 +59,7 @@ export const makeReads = (
       if (E.isLeft(id)) return Promise.resolve(id)
       const bounds = validateListOptions(options)
       if (E.isLeft(bounds)) return Promise.resolve(bounds)
-      return read(async () => (await db.executeQuery<MysqlRow>(itemsOf(originatorId, bounds.right))).rows.map(toStoredEvent))
+      return readRows(db, itemsOf(originatorId, bounds.right), toStoredEvent)
     },
 
     selectNotifications: (position, limit) => () => {
@@ -70,7 +67,7 @@ export const makeReads = (
       if (E.isLeft(after)) return Promise.resolve(after)
       const valid = validateLimit(limit)
       if (E.isLeft(valid)) return Promise.resolve(valid)
-      return read(async () => (await db.executeQuery<MysqlRow>(page([after.right, limit]))).rows.map(toNotification))
+      return readRows(db, page([after.right, limit]), toNotification)
     },
 
     selectNotificationRange: (start, end) =>

@@ -137,13 +137,22 @@ const inFlight = (): InFlight => {
   const waiting = new Set<() => void>()
   return {
     destroyed: false,
-    track: async (work) => {
+    // Plain promise steps rather than async functions: every statement passes here.
+    track: (work) => {
       running++
-      try {
-        return await work
-      } finally {
+      const settle = (): void => {
         if (--running === 0) for (const done of [...waiting]) done()
       }
+      return work.then(
+        (value) => {
+          settle()
+          return value
+        },
+        (error: unknown) => {
+          settle()
+          throw error
+        }
+      )
     },
     drained: (ms) =>
       running === 0
@@ -213,6 +222,8 @@ interface PostgresConnection extends DatabaseConnection {
   commit(): Promise<void>
   rollback(): Promise<void>
   release(): Promise<void>
+  /** Whether a transaction holds a reserved connection, which release() must end. */
+  inTransaction(): boolean
 }
 
 const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): PostgresConnection => {
@@ -221,14 +232,17 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
   let onSession: Runner | undefined
   let lost: unknown
 
-  const run = async (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
-    if (onSession === undefined) return flight.track(onPool(compiled))
-    if (lost !== undefined) throw lost
+  const run = (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
     try {
-      return await flight.track(onSession(compiled))
+      if (onSession === undefined) return flight.track(onPool(compiled))
+      if (lost !== undefined) return Promise.reject(lost)
+      return flight.track(onSession(compiled)).catch((error: unknown) => {
+        if (isConnectionLoss(error)) lost = error
+        throw error
+      })
     } catch (error) {
-      if (isConnectionLoss(error)) lost = error
-      throw error
+      // postgres.js may refuse a query before sending it: a rejection, like any other failure.
+      return Promise.reject(error)
     }
   }
 
@@ -238,7 +252,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
   }
 
   return {
-    executeQuery: async <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => toQueryResult<R>(await run(compiled)),
+    executeQuery: <R>(compiled: CompiledQuery): Promise<QueryResult<R>> => run(compiled).then(toQueryResult<R>),
 
     streamQuery: async function* <R>(compiled: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
       if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new Error('chunkSize must be a positive integer')
@@ -280,6 +294,8 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
         end()
       }
     },
+
+    inTransaction: () => session !== undefined,
 
     release: async () => {
       // Kysely releases without rolling back only if `begin` itself failed, which
@@ -327,20 +343,23 @@ export const postgresDriver = (config: PostgresDriverConfig): Driver => {
     // Cheap: nothing is taken from the pool until a statement or a transaction needs it.
     // Released connections are reused: Kysely remembers every connection it is given
     // in a WeakSet, and a fresh one per statement cost more than the statement's own work.
-    acquireConnection: async () => idle.pop() ?? connection(sql, maxPrepared, flight),
+    acquireConnection: () => Promise.resolve(idle.pop() ?? connection(sql, maxPrepared, flight)),
     beginTransaction: (conn, settings) => as(conn).begin(settings),
     commitTransaction: (conn) => as(conn).commit(),
     rollbackTransaction: (conn) => as(conn).rollback(),
     savepoint: savepointCommand('savepoint'),
     rollbackToSavepoint: savepointCommand('rollback to savepoint'),
     releaseSavepoint: savepointCommand('release savepoint'),
-    releaseConnection: async (conn) => {
-      try {
-        await as(conn).release()
-      } finally {
-        // release() always leaves the connection without a session, ready for the next statement.
+    releaseConnection: (conn) => {
+      // release() always leaves the connection without a session, ready for the next statement.
+      const reuse = (): void => {
         if (idle.length < MAX_IDLE_CONNECTIONS) idle.push(as(conn))
       }
+      if (!as(conn).inTransaction()) {
+        reuse()
+        return Promise.resolve()
+      }
+      return as(conn).release().finally(reuse)
     },
     destroy: async () => {
       flight.destroyed = true

@@ -25,7 +25,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { Kysely, sql, type Generated } from 'kysely'
+import { Kysely, sql, type CompiledQuery, type Generated } from 'kysely'
 import postgres from 'postgres'
 import {
   invalidConfig,
@@ -322,14 +322,12 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
   // The hot reads skip fp-ts's combinators: each of them cost more per call than
   // its work here, and a load or a log page calls these thousands of times a second.
   const classifyRead = orMissingPredecessor(classifyPostgresError())
-  const read = async <A>(run: () => Promise<A>): Promise<E.Either<StoreError, A>> => {
-    if (closing !== undefined) return E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined))
-    try {
-      return E.right(await run())
-    } catch (error) {
-      return E.left(classifyRead(error))
-    }
-  }
+  const readRows = <R, A>(query: CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> =>
+    closing !== undefined
+      ? Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
+      : records.executeQuery<R>(query).then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
+        // A row that will not map is a store failure too, never an exception.
+        .catch((error: unknown) => E.left(classifyRead(error)))
 
   const itemsOf = itemsQuery(records, table, ITEM_COLUMNS)
   const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
@@ -337,10 +335,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     if (E.isLeft(id)) return Promise.resolve(id)
     const bounds = validateListOptions(options)
     if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return read(async () => {
-      const { rows } = await records.executeQuery<ItemRow>(itemsOf(originatorId, bounds.right))
-      return rows.map(toItem)
-    })
+    return readRows(itemsOf(originatorId, bounds.right), toItem)
   }
 
   const notifications = () =>
@@ -367,10 +362,9 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     if (E.isLeft(after)) return Promise.resolve(after)
     const valid = validateLimit(limit)
     if (E.isLeft(valid)) return Promise.resolve(valid)
-    if (limit === 0) return read(async () => [])
+    if (limit === 0) return Promise.resolve(E.right([]))
     const at = after.right
-    const query = at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit])
-    return read(async () => (await db.executeQuery<NotificationRow>(query)).rows.map(toNotification))
+    return readRows(at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit]), toNotification)
   }
 
   const selectNotificationRange = (start: number, end: number) =>

@@ -12,7 +12,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { Kysely, sql } from 'kysely'
+import { Kysely, sql, type CompiledQuery } from 'kysely'
 import {
   invalidConfig,
   storeUnavailable,
@@ -238,13 +238,10 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   // The hot reads skip fp-ts's combinators, which cost more per call than the
   // work here, and reuse their compiled SQL (see select-compiler.ts).
   const classifyRead = classifySqliteError()
-  const read = async <A>(run: () => Promise<A>): Promise<E.Either<StoreError, A>> => {
-    try {
-      return E.right(await run())
-    } catch (error) {
-      return E.left(classifyRead(error))
-    }
-  }
+  const readRows = <R, A>(query: CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> =>
+    db.executeQuery<R>(query).then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
+    // A row that will not map is a store failure too, never an exception.
+    .catch((error: unknown) => E.left(classifyRead(error)))
 
   const itemsOf = itemsQuery(db, tableName, ITEM_COLUMNS)
   const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
@@ -252,7 +249,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     if (E.isLeft(id)) return Promise.resolve(id)
     const bounds = validateListOptions(options)
     if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return read(async () => (await db.executeQuery<ItemRow>(itemsOf(originatorId, bounds.right))).rows.map(toItem))
+    return readRows(itemsOf(originatorId, bounds.right), toItem)
   }
 
   const page = reusableQuery(
@@ -270,7 +267,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     if (E.isLeft(after)) return Promise.resolve(after)
     const valid = validateLimit(limit)
     if (E.isLeft(valid)) return Promise.resolve(valid)
-    return read(async () => (await db.executeQuery<ItemRow & { readonly id: number }>(page([after.right, limit]))).rows.map(toNotification))
+    return readRows(page([after.right, limit]), toNotification)
   }
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
