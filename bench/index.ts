@@ -3,8 +3,9 @@
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  *
  * Each workload runs through the whole library (decide, encode, store) and
- * through the raw driver in the same process, on the same data shape; the
- * figures are medians of N runs, and the ratio is library / raw.
+ * through the raw driver in the same process, on the same data shape, the two
+ * taking turns slice by slice (see `pairedRun` in workload.ts); the figures
+ * are medians of N runs, and the ratio is library / raw.
  * PostgreSQL uses PG_URL and MySQL uses MYSQL_URL; without them, those stores
  * are left out (say so, loudly).
  */
@@ -13,7 +14,7 @@ import { mysqlBench } from './mysql.js'
 import { postgresBench } from './postgres.js'
 import { snapshotsBench } from './snapshots.js'
 import { sqliteBench } from './sqlite.js'
-import { median } from './workload.js'
+import { median, pairedRun, type Comparison, type Figures } from './workload.js'
 
 const { values } = parseArgs({
   options: {
@@ -28,14 +29,6 @@ const runs = Number(values.runs)
 const aggregates = Number(values.aggregates)
 const only = new Set(values.only.split(','))
 
-type Figures = Readonly<Record<string, number>>
-
-interface Bench {
-  readonly name: string
-  readonly library: (aggregates: number) => Promise<Figures>
-  readonly raw: (aggregates: number) => Promise<Figures>
-}
-
 const LABELS: Readonly<Record<string, string>> = {
   save: 'save, one save per aggregate (ev/s)',
   save1: 'save, 1 connection (ev/s)',
@@ -46,34 +39,33 @@ const LABELS: Readonly<Record<string, string>> = {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(10)
 
-const report = async (bench: Bench): Promise<void> => {
+const report = async (bench: Comparison): Promise<void> => {
   const lib: Array<Figures> = []
   const raw: Array<Figures> = []
-  // Warm up the JIT and the statement caches with one full-size run of each,
-  // not counted: a smaller one left the first counted run of the log read at
-  // half its steady speed, so the median depended on which run went first.
-  await bench.library(aggregates)
-  await bench.raw(aggregates)
+  const libCpu: Array<Figures> = []
+  const rawCpu: Array<Figures> = []
+  // Warm up the JIT and the statement caches with one full-size run, not
+  // counted: a smaller one left the first counted run of the log read at half
+  // its steady speed, so the median depended on which run went first.
+  await pairedRun(bench, aggregates)
   for (let i = 0; i < runs; i++) {
-    // Alternate which goes first, so neither always meets a warmer machine.
-    if (i % 2 === 0) {
-      lib.push(await bench.library(aggregates))
-      raw.push(await bench.raw(aggregates))
-    } else {
-      raw.push(await bench.raw(aggregates))
-      lib.push(await bench.library(aggregates))
-    }
+    const run = await pairedRun(bench, aggregates)
+    lib.push(run.library)
+    raw.push(run.raw)
+    libCpu.push(run.libraryCpu)
+    rawCpu.push(run.rawCpu)
   }
   console.log(`\n${bench.name}: ${aggregates} aggregates × 10 events, median of ${runs} runs`)
-  console.log(`  ${'workload'.padEnd(40)}${'library'.padStart(10)}${'raw'.padStart(10)}   ratio`)
+  console.log(`  ${'workload'.padEnd(40)}${'library'.padStart(10)}${'raw'.padStart(10)}   ratio   client CPU µs/unit, library / raw`)
   for (const key of Object.keys(lib[0] ?? {})) {
-    const l = median(lib.map((f) => f[key] ?? NaN))
-    const r = median(raw.map((f) => f[key] ?? NaN))
-    console.log(`  ${(LABELS[key] ?? key).padEnd(40)}${fmt(l)}${fmt(r)}   ${(l / r).toFixed(2)}`)
+    const at = (figures: ReadonlyArray<Figures>) => median(figures.map((f) => f[key] ?? NaN))
+    const [l, r] = [at(lib), at(raw)]
+    const cpu = `${at(libCpu).toFixed(1)} / ${at(rawCpu).toFixed(1)}`
+    console.log(`  ${(LABELS[key] ?? key).padEnd(40)}${fmt(l)}${fmt(r)}   ${(l / r).toFixed(2)}    ${cpu}`)
   }
 }
 
-const benches: Array<Bench> = []
+const benches: Array<Comparison> = []
 if (only.has('sqlite')) benches.push(sqliteBench)
 if (only.has('postgres')) {
   const url = process.env['PG_URL']

@@ -11,7 +11,7 @@
  * those stores are skipped, with a message.
  */
 import { randomUUID } from 'node:crypto'
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { aggregateKind, createApplication, type Application } from '../lib/index.js'
 import { Tally, median, must } from './workload.js'

@@ -3,7 +3,7 @@
  * and the same shapes of data for the raw-driver baselines.
  */
 import { randomUUID } from 'node:crypto'
-import * as E from 'fp-ts/Either'
+import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { aggregateKind, type Aggregate, type Application, type Decider } from '../lib/index.js'
 
@@ -48,14 +48,6 @@ export const median = (xs: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2
 }
 
-/** Runs `f` and returns how many units per second it did. */
-export const rate = async (units: number, f: () => Promise<void>): Promise<number> => {
-  const start = process.hrtime.bigint()
-  await f()
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9
-  return units / seconds
-}
-
 /** Runs `worker` over `items` with at most `concurrency` in flight. */
 export const pool = async <A>(items: ReadonlyArray<A>, concurrency: number, worker: (a: A) => Promise<void>): Promise<void> => {
   let next = 0
@@ -75,48 +67,159 @@ export const must = async <A>(task: () => Promise<E.Either<unknown, A>>): Promis
   return r.right
 }
 
+/** Events per page of the log, on both sides. */
+export const PAGE = 1000
+
 /**
- * Follows an application's log the way a projection does: a page of 1000 at a
- * time, each page handled and let go. Returns how many events it read.
+ * One side of a comparison, the library or the raw driver, on its own table
+ * of the same shape. Each method does one slice of a workload.
  */
-export const follow = async (app: Application): Promise<number> => {
-  const reader = app.reader({ pageSize: 1000 })
-  let count = 0
-  for (;;) {
-    const page = await must(reader.read({ limit: 1000 }))
-    count += page.length
-    if (page.length < 1000) return count
-  }
+export interface Side {
+  /** Saves each aggregate (10 events, one save each), one after the other. */
+  readonly saveOne: (ids: ReadonlyArray<string>) => Promise<void>
+  /** Saves each aggregate, 8 saves in flight (servers only). */
+  readonly saveEight?: (ids: ReadonlyArray<string>) => Promise<void>
+  /** Loads each aggregate (8 in flight on servers), checking it has its 10 events. */
+  readonly load: (ids: ReadonlyArray<string>) => Promise<void>
+  /** Reads the next page of the log, at most PAGE events; returns how many. */
+  readonly nextPage: () => Promise<number>
+  readonly close: () => Promise<void>
+}
+
+/** A store's two sides, each opened fresh for every run. */
+export interface Comparison {
+  readonly name: string
+  readonly library: () => Promise<Side>
+  readonly raw: () => Promise<Side>
+}
+
+/** Figures of one side in one run: units per second for each workload. */
+export type Figures = Readonly<Record<string, number>>
+
+/**
+ * What one run measured: units per second of each side, and the client CPU
+ * each side spent per unit, in microseconds (on a machine shared with the
+ * database server, the client's CPU share is what the library can change).
+ */
+export interface PairedFigures {
+  readonly library: Figures
+  readonly raw: Figures
+  readonly libraryCpu: Figures
+  readonly rawCpu: Figures
+}
+
+/** Slices each save and load phase is cut into, alternating between the sides. */
+const SLICES = 10
+
+const slices = <A>(as: ReadonlyArray<A>, n: number): ReadonlyArray<ReadonlyArray<A>> => {
+  const size = Math.ceil(as.length / n)
+  return Array.from({ length: n }, (_, i) => as.slice(i * size, (i + 1) * size)).filter((slice) => slice.length > 0)
+}
+
+/** Wall-clock seconds and this process's CPU seconds (the client's, not the server's) that `f` took. */
+const measure = async (f: () => Promise<unknown>): Promise<{ readonly wall: number; readonly cpu: number }> => {
+  const cpu = process.cpuUsage()
+  const start = process.hrtime.bigint()
+  await f()
+  const used = process.cpuUsage(cpu)
+  return { wall: Number(process.hrtime.bigint() - start) / 1e9, cpu: (used.user + used.system) / 1e6 }
 }
 
 /**
- * The library's side of a server benchmark: half the aggregates saved one at a
- * time through `one` (a pool of 1), the other half 8 at a time through `eight`
- * (a pool of 8), then each loaded and the whole log followed through `eight`.
+ * One run of a comparison: each workload is cut into slices (the log into
+ * pages) that the library and the raw driver take in turn, alternating which
+ * goes first, so that both meet the same machine. On a shared machine whose
+ * speed drifts by the second, comparing a library run with a raw run made
+ * seconds later swung the ratios by ±0.2; interleaved slices do not.
+ *
+ * Servers: half the aggregates are saved one at a time (`save1`), half 8 at a
+ * time (`save8`). SQLite: all of them one at a time (`save`).
  */
-export const serverWorkload = async (
-  one: Application,
-  eight: Application,
-  aggregates: number
-): Promise<{ readonly save1: number; readonly save8: number; readonly load: number; readonly log: number }> => {
-  const ids = Array.from({ length: aggregates }, () => randomUUID())
-  const half = Math.floor(aggregates / 2)
-  const save1 = await rate(half * EVENTS_PER_AGGREGATE, async () => {
-    for (const id of ids.slice(0, half)) await must(one.save(tenEvents(id)))
-  })
-  const save8 = await rate((aggregates - half) * EVENTS_PER_AGGREGATE, () =>
-    pool(ids.slice(half), 8, async (id) => {
-      await must(eight.save(tenEvents(id)))
-    })
-  )
-  const load = await rate(aggregates, () =>
-    pool(ids, 8, async (id) => {
-      await must(eight.repository.get(Tally, id))
-    })
-  )
-  const log = await rate(aggregates * EVENTS_PER_AGGREGATE, async () => {
-    const read = await follow(eight)
-    if (read !== aggregates * EVENTS_PER_AGGREGATE) throw new Error(`read ${read} events`)
-  })
-  return { save1, save8, load, log }
+export const pairedRun = async (comparison: Comparison, aggregates: number): Promise<PairedFigures> => {
+  const sides = [await comparison.library(), await comparison.raw()] as const
+  try {
+    const ids = sides.map(() => Array.from({ length: aggregates }, () => randomUUID()))
+    const spent = [new Map<string, number>(), new Map<string, number>()] as const
+    const busy = [new Map<string, number>(), new Map<string, number>()] as const
+    const add = (i: number, key: string, time: { readonly wall: number; readonly cpu: number }) => {
+      spent[i]?.set(key, (spent[i]?.get(key) ?? 0) + time.wall)
+      busy[i]?.set(key, (busy[i]?.get(key) ?? 0) + time.cpu)
+    }
+    const phase = async (key: string, work: (side: Side, ids: ReadonlyArray<string>) => Promise<void>, part: (ids: ReadonlyArray<string>) => ReadonlyArray<string>) => {
+      const parts = sides.map((_, i) => slices(part(ids[i] as ReadonlyArray<string>), SLICES))
+      for (let k = 0; k < (parts[0]?.length ?? 0); k++) {
+        for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
+          const side = sides[i] as Side
+          add(i, key, await measure(() => work(side, parts[i]?.[k] ?? [])))
+        }
+      }
+    }
+    const half = Math.floor(aggregates / 2)
+    const server = sides.every((side) => side.saveEight !== undefined)
+    if (server) {
+      await phase('save1', (side, some) => side.saveOne(some), (all) => all.slice(0, half))
+      await phase('save8', (side, some) => (side.saveEight as NonNullable<Side['saveEight']>)(some), (all) => all.slice(half))
+    } else {
+      await phase('save', (side, some) => side.saveOne(some), (all) => all)
+    }
+    await phase('load', (side, some) => side.load(some), (all) => all)
+    // The log, page by page, the sides taking turns until both reach the end.
+    const read = [0, 0]
+    const done = [false, false]
+    for (let k = 0; !done[0] || !done[1]; k++) {
+      for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
+        if (done[i] === true) continue
+        let got = 0
+        add(
+          i,
+          'log',
+          await measure(async () => {
+            got = await (sides[i] as Side).nextPage()
+          })
+        )
+        read[i] = (read[i] ?? 0) + got
+        if (got < PAGE) done[i] = true
+      }
+    }
+    const events = aggregates * EVENTS_PER_AGGREGATE
+    if (read[0] !== events || read[1] !== events) throw new Error(`the log read ${read[0]} and ${read[1]} events, not ${events}`)
+    const units: Readonly<Record<string, number>> = server
+      ? { save1: half * EVENTS_PER_AGGREGATE, save8: (aggregates - half) * EVENTS_PER_AGGREGATE, load: aggregates, log: events }
+      : { save: events, load: aggregates, log: events }
+    const figures = (i: 0 | 1): Figures => Object.fromEntries(Object.entries(units).map(([key, n]) => [key, n / (spent[i].get(key) ?? NaN)]))
+    const cpu = (i: 0 | 1): Figures => Object.fromEntries(Object.entries(units).map(([key, n]) => [key, (1e6 * (busy[i].get(key) ?? NaN)) / n]))
+    return { library: figures(0), raw: figures(1), libraryCpu: cpu(0), rawCpu: cpu(1) }
+  } finally {
+    for (const side of sides) await side.close()
+  }
+}
+
+/** The library's side over an application: saves, loads with the repository, and a reader for the log. */
+export const librarySide = (one: Application, eight: Application | undefined, close: () => Promise<void>): Side => {
+  const reader = (eight ?? one).reader({ pageSize: PAGE })
+  const loads = eight ?? one
+  return {
+    saveOne: async (ids) => {
+      for (const id of ids) await must(one.save(tenEvents(id)))
+    },
+    ...(eight === undefined
+      ? {}
+      : {
+          saveEight: (ids: ReadonlyArray<string>) =>
+            pool(ids, 8, async (id) => {
+              await must(eight.save(tenEvents(id)))
+            })
+        }),
+    load: async (ids) => {
+      const check = async (id: string) => {
+        const aggregate = await must(loads.repository.get(Tally, id))
+        if (aggregate.version !== EVENTS_PER_AGGREGATE) throw new Error('library load')
+      }
+      if (eight === undefined) for (const id of ids) await check(id)
+      else await pool(ids, 8, check)
+    },
+    // A projection's loop: a page at a time, each handled and let go.
+    nextPage: async () => (await must(reader.read({ limit: PAGE }))).length,
+    close
+  }
 }
