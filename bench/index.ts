@@ -44,16 +44,21 @@ const report = async (bench: Comparison): Promise<void> => {
   const raw: Array<Figures> = []
   const libCpu: Array<Figures> = []
   const rawCpu: Array<Figures> = []
-  // Warm up the JIT and the statement caches with one full-size run, not
-  // counted: a smaller one left the first counted run of the log read at half
-  // its steady speed, so the median depended on which run went first.
-  await pairedRun(bench, aggregates)
-  for (let i = 0; i < runs; i++) {
-    const run = await pairedRun(bench, aggregates)
-    lib.push(run.library)
-    raw.push(run.raw)
-    libCpu.push(run.libraryCpu)
-    rawCpu.push(run.rawCpu)
+  const sides = [await bench.library(), await bench.raw()] as const
+  try {
+    // Warm up the JIT and the statement caches with one full-size run, not
+    // counted: a smaller one left the first counted run of the log read at half
+    // its steady speed, so the median depended on which run went first.
+    await pairedRun(sides, aggregates)
+    for (let i = 0; i < runs; i++) {
+      const run = await pairedRun(sides, aggregates)
+      lib.push(run.library)
+      raw.push(run.raw)
+      libCpu.push(run.libraryCpu)
+      rawCpu.push(run.rawCpu)
+    }
+  } finally {
+    for (const side of sides) await side.close()
   }
   console.log(`\n${bench.name}: ${aggregates} aggregates × 10 events, median of ${runs} runs`)
   console.log(`  ${'workload'.padEnd(40)}${'library'.padStart(10)}${'raw'.padStart(10)}   ratio   client CPU µs/unit, library / raw`)

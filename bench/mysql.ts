@@ -16,7 +16,13 @@ const library = (url: string) => async (): Promise<Side> => {
   const name = table()
   const app1 = await must(createApplication({ uri: withLimit(url, 1), tableName: name, persist: [Tally], env: {} }))
   const app8 = await must(createApplication({ uri: withLimit(url, 8), tableName: name, persist: [Tally], env: {} }))
-  return librarySide(app1, app8, async () => {
+  // Rows only: the library's id counter row stays, and new ids carry on from it.
+  const empty = async () => {
+    const admin = await mysql.createConnection(url)
+    await admin.query(`DELETE FROM ${name}`)
+    await admin.end()
+  }
+  return librarySide(app1, app8, empty, async () => {
     await app1.close()
     await app8.close()
     const admin = await mysql.createConnection(url)
@@ -57,6 +63,10 @@ const raw = (url: string) => async (): Promise<Side> => {
       const end = page[page.length - 1]
       if (end !== undefined) last = Number(end.id)
       return page.length
+    },
+    reset: async () => {
+      await eight.query(`DELETE FROM ${name}`)
+      last = 0
     },
     close: async () => {
       await eight.query(`DROP TABLE ${name}`)

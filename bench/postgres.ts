@@ -17,7 +17,10 @@ const library = (url: string) => async (): Promise<Side> => {
   const [one, eight] = pools(url)
   const app1 = await must(createApplication({ sql: one, tableName: name, persist: [Tally], env: {} }))
   const app8 = await must(createApplication({ sql: eight, tableName: name, persist: [Tally], env: {} }))
-  return librarySide(app1, app8, async () => {
+  const empty = async () => {
+    await eight.unsafe(`TRUNCATE ${name}`)
+  }
+  return librarySide(app1, app8, empty, async () => {
     await app1.close()
     await app8.close()
     await eight.unsafe(`DROP TABLE ${name}`)
@@ -71,6 +74,11 @@ const raw = (url: string) => async (): Promise<Side> => {
         last = Number(end['id'])
       }
       return page.length
+    },
+    reset: async () => {
+      await eight.unsafe(`TRUNCATE ${name}`)
+      tx = '0'
+      last = 0
     },
     close: async () => {
       await eight.unsafe(`DROP TABLE ${name}`)

@@ -4,12 +4,16 @@
  * and data, each in its own in-memory database.
  */
 import BetterSqlite3 from 'better-sqlite3'
+import { sql } from 'kysely'
 import { createApplication } from '../lib/index.js'
 import { EVENTS_PER_AGGREGATE, PAGE, Tally, librarySide, must, rawState, type Comparison, type Side } from './workload.js'
 
 const library = async (): Promise<Side> => {
   const app = await must(createApplication({ uri: 'sqlite:///:memory:', persist: [Tally], env: {} }))
-  return librarySide(app, undefined, () => app.close())
+  const empty = async () => {
+    await sql`delete from ${sql.table(app.eventStore.recordManager.tableName)}`.execute(app.eventStore.recordManager.db)
+  }
+  return librarySide(app, undefined, empty, () => app.close())
 }
 
 const raw = async (): Promise<Side> => {
@@ -21,6 +25,7 @@ const raw = async (): Promise<Side> => {
   const insert = db.prepare(`INSERT INTO raw_events (originator_id, originator_version, topic, state) VALUES ${values}`)
   const select = db.prepare('SELECT originator_id, originator_version, topic, state FROM raw_events WHERE originator_id = ? ORDER BY originator_version')
   const page = db.prepare(`SELECT id, originator_id, originator_version, topic, state FROM raw_events WHERE id > ? ORDER BY id LIMIT ${PAGE}`)
+  const empty = db.prepare('DELETE FROM raw_events')
   let last = 0
   return {
     saveOne: async (ids) => {
@@ -37,6 +42,10 @@ const raw = async (): Promise<Side> => {
       const rows = page.all(last) as Array<{ id: number }>
       last = rows[rows.length - 1]?.id ?? last
       return rows.length
+    },
+    reset: async () => {
+      empty.run()
+      last = 0
     },
     close: async () => {
       db.close()

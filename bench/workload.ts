@@ -83,10 +83,17 @@ export interface Side {
   readonly load: (ids: ReadonlyArray<string>) => Promise<void>
   /** Reads the next page of the log, at most PAGE events; returns how many. */
   readonly nextPage: () => Promise<number>
+  /** Empties the side's table and starts its log reading over, for the next run. */
+  readonly reset: () => Promise<void>
   readonly close: () => Promise<void>
 }
 
-/** A store's two sides, each opened fresh for every run. */
+/**
+ * A store's two sides. Each is opened once and emptied between runs, so that
+ * every run meets warm connections and a warm JIT, as a long-running service
+ * does: a side opened afresh for each run spent its only pass over the data
+ * compiling code for its new connections and closures.
+ */
 export interface Comparison {
   readonly name: string
   readonly library: () => Promise<Side>
@@ -126,6 +133,17 @@ const measure = async (f: () => Promise<unknown>): Promise<{ readonly wall: numb
 }
 
 /**
+ * A full collection before each workload (npm run bench passes
+ * --expose-gc), so that no workload pays for the garbage of the one before:
+ * the saves leave enough behind that whichever side's load slice met the
+ * collection looked tens of percent slower.
+ */
+const collectGarbage = (): void => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) gc()
+}
+
+/**
  * One run of a comparison: each workload is cut into slices (the log into
  * pages) that the library and the raw driver take in turn, alternating which
  * goes first, so that both meet the same machine. On a shared machine whose
@@ -135,69 +153,70 @@ const measure = async (f: () => Promise<unknown>): Promise<{ readonly wall: numb
  * Servers: half the aggregates are saved one at a time (`save1`), half 8 at a
  * time (`save8`). SQLite: all of them one at a time (`save`).
  */
-export const pairedRun = async (comparison: Comparison, aggregates: number): Promise<PairedFigures> => {
-  const sides = [await comparison.library(), await comparison.raw()] as const
-  try {
-    const ids = sides.map(() => Array.from({ length: aggregates }, () => randomUUID()))
-    const spent = [new Map<string, number>(), new Map<string, number>()] as const
-    const busy = [new Map<string, number>(), new Map<string, number>()] as const
-    const add = (i: number, key: string, time: { readonly wall: number; readonly cpu: number }) => {
-      spent[i]?.set(key, (spent[i]?.get(key) ?? 0) + time.wall)
-      busy[i]?.set(key, (busy[i]?.get(key) ?? 0) + time.cpu)
-    }
-    const phase = async (key: string, work: (side: Side, ids: ReadonlyArray<string>) => Promise<void>, part: (ids: ReadonlyArray<string>) => ReadonlyArray<string>) => {
-      const parts = sides.map((_, i) => slices(part(ids[i] as ReadonlyArray<string>), SLICES))
-      for (let k = 0; k < (parts[0]?.length ?? 0); k++) {
-        for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
-          const side = sides[i] as Side
-          add(i, key, await measure(() => work(side, parts[i]?.[k] ?? [])))
-        }
-      }
-    }
-    const half = Math.floor(aggregates / 2)
-    const server = sides.every((side) => side.saveEight !== undefined)
-    if (server) {
-      await phase('save1', (side, some) => side.saveOne(some), (all) => all.slice(0, half))
-      await phase('save8', (side, some) => (side.saveEight as NonNullable<Side['saveEight']>)(some), (all) => all.slice(half))
-    } else {
-      await phase('save', (side, some) => side.saveOne(some), (all) => all)
-    }
-    await phase('load', (side, some) => side.load(some), (all) => all)
-    // The log, page by page, the sides taking turns until both reach the end.
-    const read = [0, 0]
-    const done = [false, false]
-    for (let k = 0; !done[0] || !done[1]; k++) {
-      for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
-        if (done[i] === true) continue
-        let got = 0
-        add(
-          i,
-          'log',
-          await measure(async () => {
-            got = await (sides[i] as Side).nextPage()
-          })
-        )
-        read[i] = (read[i] ?? 0) + got
-        if (got < PAGE) done[i] = true
-      }
-    }
-    const events = aggregates * EVENTS_PER_AGGREGATE
-    if (read[0] !== events || read[1] !== events) throw new Error(`the log read ${read[0]} and ${read[1]} events, not ${events}`)
-    const units: Readonly<Record<string, number>> = server
-      ? { save1: half * EVENTS_PER_AGGREGATE, save8: (aggregates - half) * EVENTS_PER_AGGREGATE, load: aggregates, log: events }
-      : { save: events, load: aggregates, log: events }
-    const figures = (i: 0 | 1): Figures => Object.fromEntries(Object.entries(units).map(([key, n]) => [key, n / (spent[i].get(key) ?? NaN)]))
-    const cpu = (i: 0 | 1): Figures => Object.fromEntries(Object.entries(units).map(([key, n]) => [key, (1e6 * (busy[i].get(key) ?? NaN)) / n]))
-    return { library: figures(0), raw: figures(1), libraryCpu: cpu(0), rawCpu: cpu(1) }
-  } finally {
-    for (const side of sides) await side.close()
+export const pairedRun = async (sides: readonly [Side, Side], aggregates: number): Promise<PairedFigures> => {
+  for (const side of sides) await side.reset()
+  const ids = sides.map(() => Array.from({ length: aggregates }, () => randomUUID()))
+  const spent = [new Map<string, number>(), new Map<string, number>()] as const
+  const busy = [new Map<string, number>(), new Map<string, number>()] as const
+  const add = (i: number, key: string, time: { readonly wall: number; readonly cpu: number }) => {
+    spent[i]?.set(key, (spent[i]?.get(key) ?? 0) + time.wall)
+    busy[i]?.set(key, (busy[i]?.get(key) ?? 0) + time.cpu)
   }
+  const phase = async (key: string, work: (side: Side, ids: ReadonlyArray<string>) => Promise<void>, part: (ids: ReadonlyArray<string>) => ReadonlyArray<string>) => {
+    collectGarbage()
+    const parts = sides.map((_, i) => slices(part(ids[i] as ReadonlyArray<string>), SLICES))
+    for (let k = 0; k < (parts[0]?.length ?? 0); k++) {
+      for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
+        const side = sides[i] as Side
+        add(i, key, await measure(() => work(side, parts[i]?.[k] ?? [])))
+      }
+    }
+  }
+  const half = Math.floor(aggregates / 2)
+  const server = sides.every((side) => side.saveEight !== undefined)
+  if (server) {
+    await phase('save1', (side, some) => side.saveOne(some), (all) => all.slice(0, half))
+    await phase('save8', (side, some) => (side.saveEight as NonNullable<Side['saveEight']>)(some), (all) => all.slice(half))
+  } else {
+    await phase('save', (side, some) => side.saveOne(some), (all) => all)
+  }
+  await phase('load', (side, some) => side.load(some), (all) => all)
+  // The log, page by page, the sides taking turns until both reach the end.
+  collectGarbage()
+  const read = [0, 0]
+  const done = [false, false]
+  for (let k = 0; !done[0] || !done[1]; k++) {
+    for (const i of k % 2 === 0 ? [0, 1] : [1, 0]) {
+      if (done[i] === true) continue
+      let got = 0
+      add(
+        i,
+        'log',
+        await measure(async () => {
+          got = await (sides[i] as Side).nextPage()
+        })
+      )
+      read[i] = (read[i] ?? 0) + got
+      if (got < PAGE) done[i] = true
+    }
+  }
+  const events = aggregates * EVENTS_PER_AGGREGATE
+  if (read[0] !== events || read[1] !== events) throw new Error(`the log read ${read[0]} and ${read[1]} events, not ${events}`)
+  const units: Readonly<Record<string, number>> = server
+    ? { save1: half * EVENTS_PER_AGGREGATE, save8: (aggregates - half) * EVENTS_PER_AGGREGATE, load: aggregates, log: events }
+    : { save: events, load: aggregates, log: events }
+  const figures = (i: 0 | 1): Figures => Object.fromEntries(Object.entries(units).map(([key, n]) => [key, n / (spent[i].get(key) ?? NaN)]))
+  const cpu = (i: 0 | 1): Figures => Object.fromEntries(Object.entries(units).map(([key, n]) => [key, (1e6 * (busy[i].get(key) ?? NaN)) / n]))
+  return { library: figures(0), raw: figures(1), libraryCpu: cpu(0), rawCpu: cpu(1) }
 }
 
-/** The library's side over an application: saves, loads with the repository, and a reader for the log. */
-export const librarySide = (one: Application, eight: Application | undefined, close: () => Promise<void>): Side => {
-  const reader = (eight ?? one).reader({ pageSize: PAGE })
+/**
+ * The library's side over an application: saves, loads with the repository,
+ * and a reader for the log. `empty` deletes every row of its table.
+ */
+export const librarySide = (one: Application, eight: Application | undefined, empty: () => Promise<void>, close: () => Promise<void>): Side => {
   const loads = eight ?? one
+  let reader = loads.reader({ pageSize: PAGE })
   return {
     saveOne: async (ids) => {
       for (const id of ids) await must(one.save(tenEvents(id)))
@@ -220,6 +239,10 @@ export const librarySide = (one: Application, eight: Application | undefined, cl
     },
     // A projection's loop: a page at a time, each handled and let go.
     nextPage: async () => (await must(reader.read({ limit: PAGE }))).length,
+    reset: async () => {
+      await empty()
+      reader = loads.reader({ pageSize: PAGE })
+    },
     close
   }
 }
