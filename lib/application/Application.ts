@@ -19,8 +19,10 @@ import { expectedVersion, markSaved, type Aggregate } from '../domain/Aggregate.
 import type { TypedEvent } from '../domain/Decider.js'
 import {
   aggregateNotFound,
+  deciderThrew,
   invalidArgument,
   invalidConfig,
+  type DeciderThrew,
   type EventfoldError,
   type CodecError,
   type InvalidArgument,
@@ -385,6 +387,16 @@ const application = (
 
   const save = saveWith(undefined)
 
+  // The decider runs here, inside the effect: a decider that throws is a defect
+  // reported as DeciderThrew, never an exception out of handle().
+  const decide = <K extends AnyKind>(kind: K, command: KindCommandOf<K>, loaded: AggregateOf<K>): E.Either<KindErrorOf<K> | DeciderThrew, AggregateOf<K>> => {
+    try {
+      return kind.execute(command)(loaded) as E.Either<KindErrorOf<K>, AggregateOf<K>>
+    } catch (thrown) {
+      return E.left(deciderThrew(kind.name, loaded.id, 'decide', thrown))
+    }
+  }
+
   const handle = <K extends AnyKind>(
     kind: K,
     id: string,
@@ -395,7 +407,7 @@ const application = (
     const attempt = (n: number): TE.TaskEither<HandleError<K>, AggregateOf<K>> =>
       pipe(
         repo.load(kind, id),
-        TE.chainW((loaded) => TE.fromEither(kind.execute(command)(loaded) as E.Either<KindErrorOf<K>, AggregateOf<K>>)),
+        TE.chainW((loaded) => TE.fromEither(decide(kind, command, loaded))),
         TE.chainW((decided) => (decided.pending.length === 0 ? TE.right(decided) : pipe(save(decided), TE.map(([saved]) => saved)))),
         TE.orElse((error) =>
           n < attempts && typeof error === 'object' && error !== null && (error as { _tag?: unknown })._tag === 'ConcurrencyError'

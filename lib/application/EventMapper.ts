@@ -11,7 +11,7 @@ import type { Transcoder } from '../codec/Transcoder.js'
 import { fromValidation } from '../codec/validation.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
-import { encodeError, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
+import { encodeError, messageOf, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
 import type { LoggedEvent } from '../notification/NotificationLog.js'
 import type { Notification, StoredEvent } from '../store/RecordManager.js'
 
@@ -110,18 +110,19 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
       const entry = registry.topics.get(topic)
       if (entry === undefined || entry.kind !== kind) return E.left(unknownTopic(topic))
       const { type: _type, ...payload } = event
-      if (!entry.codec.is(payload)) {
-        // Re-validate only to say where the value is wrong.
-        const why = fromValidation(topic)(entry.codec.validate(payload, [{ key: '', type: entry.codec, actual: payload }]))
-        return E.left(
-          encodeError(topic, E.isLeft(why) ? `${why.left.path || 'payload'}: ${why.left.message}` : `the event does not fit ${entry.codec.name}`)
-        )
-      }
       let data: unknown
+      // The codec is the caller's: one that throws is an EncodeError, not an exception out of save().
       try {
+        if (!entry.codec.is(payload)) {
+          // Re-validate only to say where the value is wrong.
+          const why = fromValidation(topic)(entry.codec.validate(payload, [{ key: '', type: entry.codec, actual: payload }]))
+          return E.left(
+            encodeError(topic, E.isLeft(why) ? `${why.left.path || 'payload'}: ${why.left.message}` : `the event does not fit ${entry.codec.name}`)
+          )
+        }
         data = entry.codec.encode(payload)
       } catch (e) {
-        return E.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
+        return E.left(encodeError(topic, `the codec ${entry.codec.name} threw: ${messageOf(e)}`))
       }
       const state = transcoder.toBytes(
         topic,

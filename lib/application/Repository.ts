@@ -14,11 +14,13 @@ import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import {
   aggregateNotFound,
+  deciderThrew,
   decodeError,
   invalidArgument,
   unknownTopic,
   type AggregateNotFound,
   type CodecError,
+  type DeciderThrew,
   type InvalidArgument,
   type StoreError
 } from '../errors/EventfoldError.js'
@@ -36,7 +38,7 @@ import type { Snapshot, SnapshotStore } from './Snapshots.js'
  * @category model
  * @since 0.1.0
  */
-export type LoadError = StoreError | CodecError | InvalidArgument
+export type LoadError = StoreError | CodecError | InvalidArgument | DeciderThrew
 
 /**
  * What getting a live aggregate can fail with.
@@ -96,6 +98,15 @@ const ofKind =
     return E.right(payloads)
   }
 
+/** Whether the aggregate is live, or the decider's isTerminal threw. */
+const liveness = (kind: AnyKind, aggregate: Aggregate<unknown, TypedEvent>): E.Either<DeciderThrew, boolean> => {
+  try {
+    return E.right(isLive(kind.decider)(aggregate))
+  } catch (thrown) {
+    return E.left(deciderThrew(kind.name, aggregate.id, 'isTerminal', thrown))
+  }
+}
+
 /**
  * Options of the repository.
  *
@@ -140,7 +151,12 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
             if (E.isLeft(events)) return events
             const payloads = ofKind(kind)(events.right)
             if (E.isLeft(payloads)) return payloads
-            const aggregate = replay(kind.decider)(kind.name, id, payloads.right, from)
+            let aggregate: Aggregate<unknown, TypedEvent>
+            try {
+              aggregate = replay(kind.decider)(kind.name, id, payloads.right, from)
+            } catch (thrown) {
+              return E.left(deciderThrew(kind.name, id, 'evolve', thrown))
+            }
             if (version === undefined) cache?.offer(aggregate)
             return E.right(aggregate as AggregateOf<K>)
           })
@@ -159,9 +175,10 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
         rebuild(kind, id, version)().then((aggregate) => {
           if (E.isLeft(aggregate)) return aggregate
           const found = aggregate.right
-          return (version !== undefined && found.version < version) || !isLive(kind.decider)(found as Aggregate<unknown, TypedEvent>)
-            ? E.left(aggregateNotFound(id, version))
-            : aggregate
+          if (version !== undefined && found.version < version) return E.left(aggregateNotFound(id, version))
+          const live = liveness(kind, found as Aggregate<unknown, TypedEvent>)
+          if (E.isLeft(live)) return live
+          return live.right ? aggregate : E.left(aggregateNotFound(id, version))
         })
     },
     load: (kind, id) => rebuild(kind, id, undefined),
@@ -175,7 +192,7 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
           if (entry === undefined) return TE.left(unknownTopic(head.topic))
           return pipe(
             rebuild(entry.kind, id, undefined),
-            TE.map((aggregate) => isLive(entry.kind.decider)(aggregate as Aggregate<unknown, TypedEvent>))
+            TE.chainEitherKW((aggregate) => liveness(entry.kind, aggregate as Aggregate<unknown, TypedEvent>))
           )
         })
       )

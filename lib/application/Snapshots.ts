@@ -17,7 +17,7 @@ import type { AnyKind } from '../kind/AggregateKind.js'
 import type { Transcoder } from '../codec/Transcoder.js'
 import type { Aggregate } from '../domain/Aggregate.js'
 import type { TypedEvent } from '../domain/Decider.js'
-import { encodeError, invalidArgument, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
+import { encodeError, invalidArgument, messageOf, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, RecordManager } from '../store/RecordManager.js'
 import { placeOf } from './EventMapper.js'
 import type { OnWarning } from './Warning.js'
@@ -112,12 +112,13 @@ export const snapshotStore = (
     }
     const topic = topicOf(kind)
     const codec = settings.state.codec
-    if (!codec.is(aggregate.state)) return TE.left(encodeError(topic, `the state does not fit ${codec.name}`))
     let data: unknown
+    // The state codec is the caller's: one that throws is an EncodeError, not an exception.
     try {
+      if (!codec.is(aggregate.state)) return TE.left(encodeError(topic, `the state does not fit ${codec.name}`))
       data = codec.encode(aggregate.state)
     } catch (e) {
-      return TE.left(encodeError(topic, e instanceof Error ? e.message : String(e)))
+      return TE.left(encodeError(topic, `the codec ${codec.name} threw: ${messageOf(e)}`))
     }
     return pipe(
       TE.fromEither(bytes.toBytes(topic, data, clock(), settings.state.version, placeOf(aggregate.id, aggregate.version, topic))),

@@ -10,7 +10,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { decodeError, type DecodeError } from '../errors/EventfoldError.js'
+import { decodeError, messageOf, type DecodeError } from '../errors/EventfoldError.js'
 import { fromValidation } from './validation.js'
 
 // -------------------------------------------------------------------------------------
@@ -58,7 +58,14 @@ const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => ({
     if (!Number.isSafeInteger(version) || start === undefined) {
       return E.left(decodeError(topic, '', `stored version ${version} is not one of versions 1 to ${versions.length} this code knows`))
     }
-    const decoded = fromValidation(topic)(start.codec.decode(data))
+    let validation: t.Validation<unknown>
+    try {
+      validation = start.codec.decode(data)
+    } catch (e) {
+      // A codec that throws is a defect in the codec: report it like any other failure to decode.
+      return E.left(decodeError(topic, '', `the codec ${start.codec.name} threw: ${messageOf(e)}`))
+    }
+    const decoded = fromValidation(topic)(validation)
     if (E.isLeft(decoded)) {
       // An old version's failure says which version it was read as.
       return version === versions.length
@@ -73,9 +80,15 @@ const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => ({
       try {
         value = step(value)
       } catch (e) {
-        return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster threw: ${e instanceof Error ? e.message : String(e)}`))
+        return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster threw: ${messageOf(e)}`))
       }
-      if (!target.is(value)) {
+      let fits: boolean
+      try {
+        fits = target.is(value)
+      } catch (e) {
+        return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the codec ${target.name} threw: ${messageOf(e)}`))
+      }
+      if (!fits) {
         return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster's result does not fit ${target.name}`))
       }
     }

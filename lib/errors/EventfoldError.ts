@@ -153,6 +153,25 @@ export interface InvalidArgument {
 }
 
 /**
+ * A decider threw where it should have returned: its `decide`, `evolve` or
+ * `isTerminal`. Deciders are pure functions whose failures are values (domain
+ * errors); a throw is a defect in the decider, reported here rather than let
+ * out as an exception. Nothing was written.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface DeciderThrew {
+  readonly _tag: 'DeciderThrew'
+  /** The aggregate kind whose decider threw. */
+  readonly kind: string
+  readonly originatorId: string
+  /** Which function threw, and what it threw. */
+  readonly message: string
+  readonly cause: unknown
+}
+
+/**
  * Errors that come from a store.
  *
  * @category model
@@ -186,6 +205,7 @@ export type EventfoldError =
   | StoreFailure
   | InvalidConfig
   | InvalidArgument
+  | DeciderThrew
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -298,6 +318,36 @@ export const storeFailure = (message: string, cause: unknown): StoreFailure => (
 export const invalidConfig = (message: string): InvalidConfig => ({ _tag: 'InvalidConfig', message })
 
 /**
+ * What was thrown, as text for an error's message; even a value whose
+ * `toString` throws has one.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const messageOf = (thrown: unknown): string => {
+  try {
+    return thrown instanceof Error ? thrown.message : String(thrown)
+  } catch {
+    return Object.prototype.toString.call(thrown)
+  }
+}
+
+/**
+ * Builds a {@link DeciderThrew}: `step` names the function (`decide`,
+ * `evolve` or `isTerminal`), `cause` is what it threw.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const deciderThrew = (kind: string, originatorId: string, step: string, cause: unknown): DeciderThrew => ({
+  _tag: 'DeciderThrew',
+  kind,
+  originatorId,
+  message: `${step} of ${kind} threw for ${originatorId}: ${messageOf(cause)}`,
+  cause
+})
+
+/**
  * Builds a {@link InvalidArgument}.
  *
  * @category constructors
@@ -323,7 +373,8 @@ const TAGS: ReadonlySet<string> = new Set<EventfoldError['_tag']>([
   'StoreUnavailable',
   'StoreFailure',
   'InvalidConfig',
-  'InvalidArgument'
+  'InvalidArgument',
+  'DeciderThrew'
 ])
 
 /**
