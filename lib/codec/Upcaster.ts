@@ -11,6 +11,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
 import { decodeError, messageOf, type DecodeError } from '../errors/EventfoldError.js'
+import { decodesToItself } from './identity.js'
 import { fromValidation } from './validation.js'
 
 // -------------------------------------------------------------------------------------
@@ -26,6 +27,12 @@ import { fromValidation } from './validation.js'
 interface Version {
   readonly codec: t.Type<unknown, unknown, unknown>
   readonly up?: (value: unknown) => unknown
+}
+
+/** How to decode one version: by `is` alone where that gives what `decode` would (see identity.ts). */
+const decoderOf = (codec: t.Type<unknown, unknown, unknown>): ((data: unknown) => t.Validation<unknown>) => {
+  if (!decodesToItself(codec)) return (data) => codec.decode(data)
+  return (data) => (codec.is(data) ? E.right(data) : codec.decode(data))
 }
 
 /**
@@ -50,57 +57,61 @@ export interface Upcaster<A> {
 // constructors
 // -------------------------------------------------------------------------------------
 
-const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => ({
-  version: versions.length,
-  codec: (versions[versions.length - 1] as Version).codec as t.Type<A, unknown, unknown>,
-  read: (topic, version, data) => {
-    const start = versions[version - 1]
-    if (!Number.isSafeInteger(version) || start === undefined) {
-      return E.left(decodeError(topic, '', `stored version ${version} is not one of versions 1 to ${versions.length} this code knows`))
-    }
-    let validation: t.Validation<unknown>
-    try {
-      validation = start.codec.decode(data)
-    } catch (e) {
-      // A codec that throws is a defect in the codec: report it like any other failure to decode.
-      return E.left(decodeError(topic, '', `the codec ${start.codec.name} threw: ${messageOf(e)}`))
-    }
-    const decoded = fromValidation(topic)(validation)
-    if (E.isLeft(decoded)) {
-      // An old version's failure says which version it was read as.
-      return version === versions.length
-        ? decoded
-        : E.left({ ...decoded.left, message: `as version ${version}: ${decoded.left.message}` })
-    }
-    let value: unknown = decoded.right
-    for (let v = version; v < versions.length; v++) {
-      const step = versions[v - 1]?.up
-      const target = versions[v]?.codec
-      if (step === undefined || target === undefined) break
+const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => {
+  const decoders = versions.map((v) => decoderOf(v.codec))
+  return {
+    version: versions.length,
+    codec: (versions[versions.length - 1] as Version).codec as t.Type<A, unknown, unknown>,
+    read: (topic, version, data) => {
+      const start = versions[version - 1]
+      if (!Number.isSafeInteger(version) || start === undefined) {
+        return E.left(decodeError(topic, '', `stored version ${version} is not one of versions 1 to ${versions.length} this code knows`))
+      }
+      let validation: t.Validation<unknown>
       try {
-        value = step(value)
+        validation = (decoders[version - 1] as (data: unknown) => t.Validation<unknown>)(data)
       } catch (e) {
-        return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster threw: ${messageOf(e)}`))
+        // A codec that throws is a defect in the codec: report it like any other failure to decode.
+        return E.left(decodeError(topic, '', `the codec ${start.codec.name} threw: ${messageOf(e)}`))
       }
-      let fits: boolean
-      try {
-        fits = target.is(value)
-      } catch (e) {
-        return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the codec ${target.name} threw: ${messageOf(e)}`))
+      const decoded = fromValidation(topic)(validation)
+      if (E.isLeft(decoded)) {
+        // An old version's failure says which version it was read as.
+        return version === versions.length
+          ? decoded
+          : E.left({ ...decoded.left, message: `as version ${version}: ${decoded.left.message}` })
       }
-      if (!fits) {
-        return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster's result does not fit ${target.name}`))
+      if (version === versions.length) return decoded as E.Either<DecodeError, A>
+      let value: unknown = decoded.right
+      for (let v = version; v < versions.length; v++) {
+        const step = versions[v - 1]?.up
+        const target = versions[v]?.codec
+        if (step === undefined || target === undefined) break
+        try {
+          value = step(value)
+        } catch (e) {
+          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster threw: ${messageOf(e)}`))
+        }
+        let fits: boolean
+        try {
+          fits = target.is(value)
+        } catch (e) {
+          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the codec ${target.name} threw: ${messageOf(e)}`))
+        }
+        if (!fits) {
+          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster's result does not fit ${target.name}`))
+        }
       }
-    }
-    return E.right(value as A)
-  },
-  to: <B>(codec: t.Type<B, unknown, unknown>, up: (previous: A) => B) =>
-    chain<B>([
-      ...versions.slice(0, -1),
-      { codec: (versions[versions.length - 1] as Version).codec, up: up as (value: unknown) => unknown },
-      { codec: codec as t.Type<unknown, unknown, unknown> }
-    ])
-})
+      return E.right(value as A)
+    },
+    to: <B>(codec: t.Type<B, unknown, unknown>, up: (previous: A) => B) =>
+      chain<B>([
+        ...versions.slice(0, -1),
+        { codec: (versions[versions.length - 1] as Version).codec, up: up as (value: unknown) => unknown },
+        { codec: codec as t.Type<unknown, unknown, unknown> }
+      ])
+  }
+}
 
 /**
  * Starts the versions of a type with the codec of its first stored shape.

@@ -97,6 +97,10 @@ export interface NotificationLogOptions {
 
 const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
 const MAX_PAGE = 10_000
+/** Pages fetched ahead at once: one each for a few readers catching up together. */
+const READ_AHEAD_PAGES = 4
+/** How long a page fetched ahead stays good to hand out. */
+const READ_AHEAD_MS = 5_000
 
 /**
  * Builds the log over a record manager, decoding each notification with the
@@ -113,6 +117,34 @@ export const notificationLog = (
   const sectionSize = options.sectionSize ?? 10
   const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, decode)
 
+  // Read-ahead. A reader that got a full page is catching up and will ask for
+  // the next one: fetching it while this one decodes overlaps the database's
+  // work with ours. A fetched-ahead page is as good as a fresh one when it is
+  // full, since every store hands out notifications in an order that events
+  // committed later only extend; a short one may have missed such events, so
+  // it is fetched again, as is one that failed or waited too long.
+  const ahead = new Map<string, { readonly at: number; readonly page: Promise<E.Either<StoreError, ReadonlyArray<Notification>>> }>()
+  const keyOf = (position: Position, limit: number): string => `${limit}@${position}`
+  const fetchAhead = (position: Position, limit: number): void => {
+    const key = keyOf(position, limit)
+    if (ahead.has(key)) return
+    ahead.set(key, { at: Date.now(), page: recordManager.selectNotifications(position, limit)() })
+    if (ahead.size > READ_AHEAD_PAGES) {
+      const oldest = ahead.keys().next()
+      if (oldest.done !== true) ahead.delete(oldest.value)
+    }
+  }
+  const fetch = (position: Position, limit: number): Promise<E.Either<StoreError, ReadonlyArray<Notification>>> => {
+    const key = keyOf(position, limit)
+    const early = ahead.get(key)
+    if (early === undefined) return recordManager.selectNotifications(position, limit)()
+    ahead.delete(key)
+    const fresh = Date.now() - early.at <= READ_AHEAD_MS
+    return early.page.then((page) =>
+      fresh && E.isRight(page) && page.right.length === limit ? page : recordManager.selectNotifications(position, limit)()
+    )
+  }
+
   return {
     sectionSize,
     maxId: () => recordManager.maxNotificationId(),
@@ -122,14 +154,14 @@ export const notificationLog = (
       }
       // A reader pages through here: one promise step, not a chain of combinators.
       return () =>
-        recordManager
-          .selectNotifications(position, limit)()
-          .then((page): E.Either<LogError, Page> => {
-            if (E.isLeft(page)) return page
-            const items = decodeAll(page.right)
-            if (E.isLeft(items)) return items
-            return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })
-          })
+        fetch(position, limit).then((page): E.Either<LogError, Page> => {
+          if (E.isLeft(page)) return page
+          const last = page.right[page.right.length - 1]
+          if (last !== undefined && page.right.length === limit) fetchAhead(last.position, limit)
+          const items = decodeAll(page.right)
+          if (E.isLeft(items)) return items
+          return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })
+        })
     },
     section: (sectionId) => {
       const match = SECTION_ID.exec(sectionId)

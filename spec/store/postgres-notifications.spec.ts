@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
+import * as E from 'fp-ts/lib/Either.js'
 import { Kysely, sql } from 'kysely'
 import postgres from 'postgres'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { notificationLog } from '../../lib/notification/NotificationLog.js'
+import { notificationLogReader } from '../../lib/notification/NotificationLogReader.js'
 import { START, type Notification, type RecordManager, type StoredEvent } from '../../lib/store/RecordManager.js'
 import { postgresDialect } from '../../lib/store/postgres/postgres-dialect.js'
 import { postgresRecordManager, type PostgresMode } from '../../lib/store/postgres/postgres-record-manager.js'
@@ -108,6 +111,26 @@ const follower = async (rm: RecordManager, done: () => boolean, total: () => num
   }
 }
 
+/**
+ * Follows through eventfold's notification log and reader, whose read-ahead
+ * fetches the next page while a full one is handed out: it must see the same.
+ */
+const logFollower = async (rm: RecordManager, done: () => boolean, total: () => number): Promise<ReadonlyArray<Seen>> => {
+  const log = notificationLog(rm, (n) =>
+    E.right({ ...n, timestamp: new Date(0), payload: { type: 'Raw' } })
+  )
+  const reader = notificationLogReader(log, { pageSize: PAGE })
+  const seen: Array<Seen> = []
+  let deadline: number | undefined
+  const giveUp = () => Date.now() > (deadline ??= Date.now() + 10_000)
+  for (;;) {
+    const page = await expectRight(reader.read({ limit: PAGE }))
+    seen.push(...page)
+    if (page.length < PAGE && done() && (seen.length >= total() || giveUp())) return seen
+    if (page.length === 0) await sleep(1)
+  }
+}
+
 /** Pages by `id > last` in id order, with no regard to transactions: what eventfold must not do. */
 const naive = async (rm: RecordManager, done: () => boolean): Promise<ReadonlyArray<Seen>> => {
   const seen: Array<Seen> = []
@@ -151,12 +174,16 @@ for (const mode of ['snapshot', 'serialised'] as const)
     let finished = false
     let total = 0
     const until = Date.now() + LOAD_MS[mode]
-    const readers = Promise.all([follower(reading, () => finished, () => total), naive(reading, () => finished)])
+    const readers = Promise.all([
+      follower(reading, () => finished, () => total),
+      naive(reading, () => finished),
+      logFollower(reading, () => finished, () => total)
+    ])
     const written = (await Promise.all(Array.from({ length: WRITERS }, () => writer(writing, caller, until)))).reduce((a, b) => a + b, 0)
     const all = await writing.query().select(['id', 'originator_id', 'originator_version']).orderBy('id').execute()
     total = all.length
     finished = true
-    const [followed, paged] = await readers
+    const [followed, paged, logged] = await readers
 
     assert.is(all.length, written, 'the full scan holds every event written')
     assert.ok(written > 100, `only ${written} events written: too little load to mean anything`)
@@ -175,6 +202,13 @@ for (const mode of ['snapshot', 'serialised'] as const)
       assert.is(n.originatorVersion, expected, `aggregate ${n.originatorId} version order`)
       next.set(n.originatorId, expected + 1)
     }
+
+    // The log's reader, reading ahead, sees exactly what the position follower saw.
+    assert.equal(
+      logged.map((n) => n.id),
+      followed.map((n) => n.id),
+      'the log reader sees every event once, in the same order'
+    )
 
     // The same load makes plain id paging skip events (in snapshot mode, where
     // ids are not handed out in commit order): so this test can fail.
