@@ -11,7 +11,7 @@ import type { Transcoder } from '../codec/Transcoder.js'
 import { fromValidation } from '../codec/validation.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
-import { encodeError, messageOf, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
+import { decodeError, encodeError, messageOf, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
 import type { LoggedEvent } from '../notification/NotificationLog.js'
 import type { Notification, StoredEvent } from '../store/RecordManager.js'
 
@@ -81,7 +81,13 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
     const place = transcoder.encrypted ? placeOf(item.originatorId, item.originatorVersion, item.topic) : undefined
     const envelope = transcoder.fromBytes(item.topic, item.state, place)
     if (E.isLeft(envelope)) return envelope
-    const payload = entry.reader.read(item.topic, envelope.right.version, envelope.right.data)
+    let payload: E.Either<CodecError, unknown>
+    try {
+      payload = entry.reader.read(item.topic, envelope.right.version, envelope.right.data)
+    } catch (e) {
+      // An Upcaster may be written by hand: one that throws is a DecodeError too.
+      return E.left(decodeError(item.topic, '', `the reader of ${entry.topic} threw: ${messageOf(e)}`))
+    }
     if (E.isLeft(payload)) return payload
     const event = withType(entry.type, payload.right)
     return E.right(

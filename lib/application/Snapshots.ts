@@ -17,7 +17,7 @@ import type { AnyKind } from '../kind/AggregateKind.js'
 import type { Transcoder } from '../codec/Transcoder.js'
 import type { Aggregate } from '../domain/Aggregate.js'
 import type { TypedEvent } from '../domain/Decider.js'
-import { encodeError, invalidArgument, messageOf, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
+import { decodeError, encodeError, invalidArgument, messageOf, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, RecordManager } from '../store/RecordManager.js'
 import { placeOf } from './EventMapper.js'
 import type { OnWarning } from './Warning.js'
@@ -96,7 +96,14 @@ export const snapshotStore = (
     const decoded = pipe(
       item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
       E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
-      E.chainW((envelope) => settings.state.read(item.topic, envelope.version, envelope.data))
+      E.chainW((envelope) => {
+        try {
+          return settings.state.read(item.topic, envelope.version, envelope.data)
+        } catch (e) {
+          // A hand-written reader that throws: the snapshot is ignored, like any other that does not decode.
+          return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${messageOf(e)}`))
+        }
+      })
     )
     if (E.isLeft(decoded)) {
       onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: item.originatorVersion, reason: decoded.left })

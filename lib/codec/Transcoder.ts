@@ -14,6 +14,7 @@
  *
  * @since 0.1.0
  */
+import { isUtf8 } from 'node:buffer'
 import * as E from 'fp-ts/lib/Either.js'
 import {
   cipherError,
@@ -167,7 +168,19 @@ export const ENCRYPTED_MARKER = 0x03
 // Fatal: malformed UTF-8 is a decode error, not text quietly patched with U+FFFD.
 // One pass that checks and decodes costs less than isUtf8 and then toString.
 // ignoreBOM keeps a byte-order mark in the text, where JSON.parse refuses it.
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+// A Node built without ICU has no fatal TextDecoder: there, check, then decode.
+const utf8 = ((): { readonly decode: (bytes: Uint8Array) => string } => {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  } catch {
+    return {
+      decode: (bytes) => {
+        if (!isUtf8(bytes)) throw new TypeError('not UTF-8')
+        return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+      }
+    }
+  }
+})()
 
 const lazy = (name: CompressorName): (() => Compressor) => {
   let made: Compressor | undefined

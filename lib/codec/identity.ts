@@ -14,6 +14,9 @@
  *
  * The one difference, `is` skipping the holes of a sparse array that
  * `decode` would reject, cannot arise here: the values come from JSON.parse.
+ * A codec whose `decode` was replaced (as io-ts-types' `withValidate` does)
+ * is not trusted; one whose `validate` alone was swapped by hand, keeping an
+ * io-ts `_tag`, would be: write custom codecs as `new t.Type(...)`.
  *
  * @since 0.1.0
  */
@@ -46,6 +49,14 @@ const LEAVES: ReadonlySet<string> = new Set([
 const known = new WeakMap<t.Any, boolean>()
 
 /**
+ * Whether `codec.decode` is io-ts's own: the Type constructor binds the
+ * prototype's decode to each instance, so its name starts `bound `. A clone
+ * that replaced it (io-ts-types' `withValidate` assigns a plain function) is
+ * not trusted.
+ */
+const ownDecode = (codec: t.Any): boolean => typeof codec.decode === 'function' && codec.decode.name.startsWith('bound ')
+
+/**
  * Whether `codec` is built only of io-ts combinators whose `decode` returns a
  * value that `is` accepts unchanged, so `codec.is(value)` may stand in for
  * decoding it.
@@ -60,14 +71,17 @@ const known = new WeakMap<t.Any, boolean>()
 export const decodesToItself = (codec: t.Any): boolean => {
   const cached = known.get(codec)
   if (cached !== undefined) return cached
-  const { _tag: tag, props, type, types } = codec as Inspectable
+  const inspected = codec as Inspectable
+  const tag = inspected._tag
   let answer: boolean
-  if (tag === undefined) answer = false
+  // A clone that swapped its decoding (io-ts-types' withValidate sets its own decode) is not trusted.
+  if (tag === undefined || !ownDecode(codec)) answer = false
   else if (LEAVES.has(tag)) answer = true
-  else if (tag === 'InterfaceType' || tag === 'PartialType') answer = props !== undefined && Object.values(props).every(decodesToItself)
+  // Members are read only once the tag says they exist: a recursion's `type` is a getter that builds it.
+  else if (tag === 'InterfaceType' || tag === 'PartialType') answer = inspected.props !== undefined && Object.values(inspected.props).every(decodesToItself)
   else if (tag === 'RefinementType' || tag === 'ArrayType' || tag === 'ReadonlyArrayType' || tag === 'ReadonlyType')
-    answer = type !== undefined && decodesToItself(type)
-  else if (tag === 'UnionType') answer = types !== undefined && types.every(decodesToItself)
+    answer = inspected.type !== undefined && decodesToItself(inspected.type)
+  else if (tag === 'UnionType') answer = inspected.types !== undefined && inspected.types.every(decodesToItself)
   else answer = false
   known.set(codec, answer)
   return answer

@@ -326,9 +326,14 @@ export const invalidConfig = (message: string): InvalidConfig => ({ _tag: 'Inval
  */
 export const messageOf = (thrown: unknown): string => {
   try {
-    return thrown instanceof Error ? thrown.message : String(thrown)
+    // String() here too: an Error's message may be anything, even a Symbol.
+    return String(thrown instanceof Error ? thrown.message : thrown)
   } catch {
-    return Object.prototype.toString.call(thrown)
+    try {
+      return Object.prototype.toString.call(thrown)
+    } catch {
+      return 'a value that cannot be shown'
+    }
   }
 }
 

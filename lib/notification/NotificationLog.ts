@@ -10,7 +10,7 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import { traverseArray } from '../codec/traverse.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
-import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
+import { decodeError, invalidArgument, messageOf, storeFailure, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
 import type { Notification, Position, RecordManager } from '../store/RecordManager.js'
 
 // -------------------------------------------------------------------------------------
@@ -89,6 +89,13 @@ export interface NotificationLog {
 export interface NotificationLogOptions {
   /** Notifications per section; 10 by default. */
   readonly sectionSize?: number
+  /**
+   * How many pages to hold that were fetched ahead for readers catching up
+   * (see {@link notificationLog}); 4 by default, 0 for none.
+   */
+  readonly readAhead?: number
+  /** Once aborted, pages fetched ahead are dropped and no more are fetched: give the application's closing signal. */
+  readonly signal?: AbortSignal
 }
 
 // -------------------------------------------------------------------------------------
@@ -106,6 +113,12 @@ const READ_AHEAD_MS = 5_000
  * Builds the log over a record manager, decoding each notification with the
  * application's event mapper (its `toLogged`).
  *
+ * When `readFrom` returns a full page, the log fetches the next page at once,
+ * while this one is decoded and handled (at most `readAhead` such pages are
+ * held, each for up to 5 seconds): a reader catching up then finds its next
+ * page fetched or on its way. Only a full page fetched ahead is handed out;
+ * a short one is fetched again, so events committed since are not missed.
+ *
  * @category constructors
  * @since 0.1.0
  */
@@ -115,21 +128,49 @@ export const notificationLog = (
   options: NotificationLogOptions = {}
 ): NotificationLog => {
   const sectionSize = options.sectionSize ?? 10
-  const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, decode)
+  const { signal } = options
+  const readAhead = signal?.aborted === true ? 0 : Math.max(0, options.readAhead ?? READ_AHEAD_PAGES)
+
+  // The decoder is the caller's: one that throws is a DecodeError, not a rejected read.
+  const decodeOne = (n: Notification): E.Either<CodecError, LoggedEvent> => {
+    try {
+      return decode(n)
+    } catch (e) {
+      return E.left(decodeError(n.topic, '', `the decoder threw: ${messageOf(e)}`))
+    }
+  }
+  const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, decodeOne)
+
+  /** A page from the store, whatever the record manager does: it never throws or rejects. */
+  const select = (position: Position, limit: number): Promise<E.Either<StoreError, ReadonlyArray<Notification>>> => {
+    const failed = (e: unknown) => E.left(storeFailure(`reading the log failed: ${messageOf(e)}`, e))
+    try {
+      return recordManager.selectNotifications(position, limit)().catch(failed)
+    } catch (e) {
+      return Promise.resolve(failed(e))
+    }
+  }
 
   // Read-ahead. A reader that got a full page is catching up and will ask for
   // the next one: fetching it while this one decodes overlaps the database's
   // work with ours. A fetched-ahead page is as good as a fresh one when it is
   // full, since every store hands out notifications in an order that events
   // committed later only extend; a short one may have missed such events, so
-  // it is fetched again, as is one that failed or waited too long.
-  const ahead = new Map<string, { readonly at: number; readonly page: Promise<E.Either<StoreError, ReadonlyArray<Notification>>> }>()
+  // it is fetched again, as is one that failed or came too late. Pages not
+  // asked for within READ_AHEAD_MS are dropped.
+  type Early = { readonly until: number; readonly page: Promise<E.Either<StoreError, ReadonlyArray<Notification>>> }
+  const ahead = new Map<string, Early>()
+  signal?.addEventListener('abort', () => ahead.clear(), { once: true })
   const keyOf = (position: Position, limit: number): string => `${limit}@${position}`
   const fetchAhead = (position: Position, limit: number): void => {
     const key = keyOf(position, limit)
-    if (ahead.has(key)) return
-    ahead.set(key, { at: Date.now(), page: recordManager.selectNotifications(position, limit)() })
-    if (ahead.size > READ_AHEAD_PAGES) {
+    if (readAhead === 0 || signal?.aborted === true || ahead.has(key)) return
+    const early: Early = { until: Date.now() + READ_AHEAD_MS, page: select(position, limit) }
+    ahead.set(key, early)
+    setTimeout(() => {
+      if (ahead.get(key) === early) ahead.delete(key)
+    }, READ_AHEAD_MS).unref()
+    if (ahead.size > readAhead) {
       const oldest = ahead.keys().next()
       if (oldest.done !== true) ahead.delete(oldest.value)
     }
@@ -137,12 +178,17 @@ export const notificationLog = (
   const fetch = (position: Position, limit: number): Promise<E.Either<StoreError, ReadonlyArray<Notification>>> => {
     const key = keyOf(position, limit)
     const early = ahead.get(key)
-    if (early === undefined) return recordManager.selectNotifications(position, limit)()
+    if (early === undefined) return select(position, limit)
     ahead.delete(key)
-    const fresh = Date.now() - early.at <= READ_AHEAD_MS
-    return early.page.then((page) =>
-      fresh && E.isRight(page) && page.right.length === limit ? page : recordManager.selectNotifications(position, limit)()
-    )
+    // Wait for the page in flight only as long as it stays good: a query that hangs is not waited on for ever.
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, early.until - Date.now()), undefined)
+    })
+    return Promise.race([early.page, late]).then((page) => {
+      clearTimeout(timer)
+      return page !== undefined && E.isRight(page) && page.right.length === limit && Date.now() <= early.until ? page : select(position, limit)
+    })
   }
 
   return {

@@ -9,6 +9,10 @@
  * compiled once per shape with probe values, kept only if it binds exactly
  * those values in order, and then reused. A Kysely instance whose plugins
  * rewrite values fails that check and gets a fresh compile for every call.
+ * One assumption is left: that a plugin's SQL text, like Kysely's, depends on
+ * the query alone. A plugin on the caller's Kysely that writes different text
+ * from call to call (a schema per request, say) would have its first text
+ * reused; give such an application a Kysely without that plugin.
  *
  * @since 0.1.0
  */

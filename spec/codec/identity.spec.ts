@@ -51,6 +51,27 @@ test('distrusts custom codecs, and combinators that rebuild or strip values, how
   for (const codec of distrusted) assert.not.ok(decodesToItself(codec), codec.name)
 })
 
+test('distrusts a clone of a trusted codec whose decoding was swapped, as io-ts-types withValidate makes', () => {
+  const trim = (u: unknown, c: t.Context) => (typeof u === 'string' ? t.success(u.trim()) : t.failure(u, c))
+  // What withValidate does: a clone with its own validate and decode.
+  const trimmed = Object.assign(Object.create(Object.getPrototypeOf(t.string) as object) as t.StringC, t.string, {
+    validate: trim,
+    decode: (u: unknown) => trim(u, t.getDefaultContext(trimmed))
+  })
+  assert.not.ok(decodesToItself(trimmed))
+  assert.not.ok(decodesToItself(t.type({ name: trimmed })))
+})
+
+test('does not build a recursive codec to look at it', () => {
+  let built = 0
+  const Tree = t.recursion<{ children: Array<string> }>('Tree', () => {
+    built++
+    return t.type({ children: t.array(t.string) })
+  })
+  assert.not.ok(decodesToItself(Tree))
+  assert.is(built, 0)
+})
+
 test('for every trusted codec and any JSON value it accepts, decode returns that very value', () => {
   fc.assert(
     fc.property(fc.constantFrom(...trusted), fc.jsonValue(), (codec, json) => {

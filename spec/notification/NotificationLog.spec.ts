@@ -82,7 +82,7 @@ log.run()
 // -------------------------------------------------------------------------------------
 
 /** The application's own log rebuilt over its record manager, counting the pages it asks the store for. */
-const counted = (app: Application) => {
+const counted = (app: Application, signal?: AbortSignal) => {
   const asked: Array<string> = []
   const store = app.eventStore.recordManager
   const spy: RecordManager = {
@@ -92,7 +92,7 @@ const counted = (app: Application) => {
       return store.selectNotifications(position, limit)
     }
   }
-  return { asked, log: notificationLog(spy, app.eventStore.mapper.toLogged) }
+  return { asked, log: notificationLog(spy, app.eventStore.mapper.toLogged, signal === undefined ? {} : { signal }) }
 }
 
 const ahead = suite('NotificationLog read-ahead')
@@ -123,6 +123,60 @@ ahead('a short page fetched ahead is fetched again, so events logged since are n
     const second = await expectRight(log.readFrom(first.position, 10))
     assert.equal(second.items.map((n) => n.id), [11, 12, 13])
     assert.equal(asked, [START, first.position, first.position], 'asked twice for the page after the first')
+  } finally {
+    await app.close()
+  }
+})
+
+ahead('once its signal is aborted, no page fetched ahead is handed out: a closed store answers', async () => {
+  const app = await open(25)
+  const closing = new AbortController()
+  const { log } = counted(app, closing.signal)
+  const first = await expectRight(log.readFrom(START, 10))
+  await new Promise((resolve) => setTimeout(resolve, 10)) // the page after it is fetched and held
+  closing.abort()
+  await app.close()
+  assert.is((await expectLeft(log.readFrom(first.position, 10)))._tag, 'StoreUnavailable')
+})
+
+ahead('with readAhead 0 nothing is fetched ahead', async () => {
+  const app = await open(25)
+  try {
+    const asked: Array<string> = []
+    const store = app.eventStore.recordManager
+    const log = notificationLog(
+      { ...store, selectNotifications: (position, limit) => (asked.push(position), store.selectNotifications(position, limit)) },
+      app.eventStore.mapper.toLogged,
+      { readAhead: 0 }
+    )
+    await expectRight(log.readFrom(START, 10))
+    assert.equal(asked, [START])
+  } finally {
+    await app.close()
+  }
+})
+
+ahead('a decoder that throws is a DecodeError; a record manager that throws or rejects is a StoreFailure', async () => {
+  const app = await open(3)
+  try {
+    const store = app.eventStore.recordManager
+    const throwing = notificationLog(store, () => {
+      throw new Error('decoder broke')
+    })
+    const decoded = await expectLeft(throwing.readFrom(START, 10))
+    assert.is(decoded._tag, 'DecodeError')
+    const rejecting = notificationLog({ ...store, selectNotifications: () => () => Promise.reject(new Error('store broke')) }, app.eventStore.mapper.toLogged)
+    assert.is((await expectLeft(rejecting.readFrom(START, 10)))._tag, 'StoreFailure')
+    const raising = notificationLog(
+      {
+        ...store,
+        selectNotifications: () => {
+          throw new Error('store broke')
+        }
+      },
+      app.eventStore.mapper.toLogged
+    )
+    assert.is((await expectLeft(raising.readFrom(START, 10)))._tag, 'StoreFailure')
   } finally {
     await app.close()
   }

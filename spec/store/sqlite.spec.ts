@@ -15,6 +15,7 @@ import {
   type RootOperationNode,
   type UnknownRow
 } from 'kysely'
+import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { START, type RecordManager, type RecordsDatabase, type StoredEvent } from '../../lib/store/RecordManager.js'
@@ -337,6 +338,25 @@ test('a Kysely whose plugins rewrite values gets a fresh compile for every save'
   await expectRight(rm.insertItems([{ ...item(id, 1), topic: 'quiet topic' }]))
   assert.equal((await expectRight(rm.listItems(id))).map((e) => e.topic), ['QUIET TOPIC'])
   await kysely.destroy()
+})
+
+test('a Kysely whose plugin throws while compiling a read gives StoreFailure, not an exception', async () => {
+  const database = new BetterSqlite3(':memory:')
+  const refuseSelects: KyselyPlugin = {
+    transformQuery: (args: PluginTransformQueryArgs): RootOperationNode => {
+      if (args.node.kind === 'SelectQueryNode') throw new Error('no selects today')
+      return args.node
+    },
+    transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => args.result
+  }
+  const kysely = new Kysely<RecordsDatabase>({ dialect: new SqliteDialect({ database }), plugins: [refuseSelects] })
+  const store = await expectRight(sqliteRecordManager({ kysely, tableName: 'refusing' }))
+  const listed = await store.listItems(randomUUID())()
+  assert.ok(E.isLeft(listed) && listed.left._tag === 'StoreFailure', 'listItems')
+  const paged = await store.selectNotifications(START, 10)()
+  assert.ok(E.isLeft(paged) && paged.left._tag === 'StoreFailure', 'selectNotifications')
+  await store.close()
+  database.close()
 })
 
 test('driver errors are classified once: conflicts, unavailability, and the rest', () => {

@@ -25,10 +25,17 @@ const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] 
 const attempt = <A>(run: () => Promise<A>): TE.TaskEither<StoreError, A> => TE.tryCatch(run, classifyMysqlError())
 
 const classifyRead = classifyMysqlError()
-const readRows = <A>(db: Kysely<RecordsDatabase>, query: CompiledQuery, toA: (row: MysqlRow) => A): Promise<E.Either<StoreError, Array<A>>> =>
-  db.executeQuery<MysqlRow>(query).then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
-  // A row that will not map is a store failure too, never an exception.
-  .catch((error: unknown) => E.left(classifyRead(error)))
+/** Compiles (a caller's Kysely plugins may throw), runs and maps, every failure a Left. */
+const readRows = <A>(db: Kysely<RecordsDatabase>, query: () => CompiledQuery, toA: (row: MysqlRow) => A): Promise<E.Either<StoreError, Array<A>>> => {
+  try {
+    return db
+      .executeQuery<MysqlRow>(query())
+      .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
+      .catch((error: unknown) => E.left(classifyRead(error)))
+  } catch (error) {
+    return Promise.resolve(E.left(classifyRead(error)))
+  }
+}
 
 const checked = <A, B>(input: E.Either<StoreError, A>, run: (a: A) => Promise<B>): TE.TaskEither<StoreError, B> =>
   pipe(
@@ -59,7 +66,7 @@ export const makeReads = (
       if (E.isLeft(id)) return Promise.resolve(id)
       const bounds = validateListOptions(options)
       if (E.isLeft(bounds)) return Promise.resolve(bounds)
-      return readRows(db, itemsOf(originatorId, bounds.right), toStoredEvent)
+      return readRows(db, () => itemsOf(originatorId, bounds.right), toStoredEvent)
     },
 
     selectNotifications: (position, limit) => () => {
@@ -67,7 +74,7 @@ export const makeReads = (
       if (E.isLeft(after)) return Promise.resolve(after)
       const valid = validateLimit(limit)
       if (E.isLeft(valid)) return Promise.resolve(valid)
-      return readRows(db, page([after.right, limit]), toNotification)
+      return readRows(db, () => page([after.right, limit]), toNotification)
     },
 
     selectNotificationRange: (start, end) =>

@@ -222,8 +222,8 @@ interface PostgresConnection extends DatabaseConnection {
   commit(): Promise<void>
   rollback(): Promise<void>
   release(): Promise<void>
-  /** Whether a transaction holds a reserved connection, which release() must end. */
-  inTransaction(): boolean
+  /** Whether no transaction holds a reserved connection and no lost one is remembered: ready for anyone. */
+  reusable(): boolean
 }
 
 const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): PostgresConnection => {
@@ -236,8 +236,10 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
     try {
       if (onSession === undefined) return flight.track(onPool(compiled))
       if (lost !== undefined) return Promise.reject(lost)
+      // A statement that settles after its session ended must not mark whatever this object holds next.
+      const current = session
       return flight.track(onSession(compiled)).catch((error: unknown) => {
-        if (isConnectionLoss(error)) lost = error
+        if (session === current && isConnectionLoss(error)) lost = error
         throw error
       })
     } catch (error) {
@@ -246,9 +248,17 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
     }
   }
 
+  // Clears first, so that the object is clean for its next use whatever release() does.
   const end = (): void => {
-    if (session !== undefined && lost === undefined) session.release()
+    const ending = session
+    const wasLost = lost
     session = onSession = lost = undefined
+    if (ending === undefined || wasLost !== undefined) return
+    try {
+      ending.release()
+    } catch {
+      // A release on a dead socket can throw (porsager/postgres#1208): that connection is gone either way.
+    }
   }
 
   return {
@@ -295,7 +305,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
       }
     },
 
-    inTransaction: () => session !== undefined,
+    reusable: () => session === undefined && lost === undefined,
 
     release: async () => {
       // Kysely releases without rolling back only if `begin` itself failed, which
@@ -351,15 +361,16 @@ export const postgresDriver = (config: PostgresDriverConfig): Driver => {
     rollbackToSavepoint: savepointCommand('rollback to savepoint'),
     releaseSavepoint: savepointCommand('release savepoint'),
     releaseConnection: (conn) => {
-      // release() always leaves the connection without a session, ready for the next statement.
+      const released = as(conn)
+      // Only a clean object goes back for reuse; one whose release failed is dropped.
       const reuse = (): void => {
-        if (idle.length < MAX_IDLE_CONNECTIONS) idle.push(as(conn))
+        if (released.reusable() && idle.length < MAX_IDLE_CONNECTIONS) idle.push(released)
       }
-      if (!as(conn).inTransaction()) {
+      if (released.reusable()) {
         reuse()
         return Promise.resolve()
       }
-      return as(conn).release().finally(reuse)
+      return released.release().then(reuse)
     },
     destroy: async () => {
       flight.destroyed = true

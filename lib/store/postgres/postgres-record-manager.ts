@@ -322,12 +322,20 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
   // The hot reads skip fp-ts's combinators: each of them cost more per call than
   // its work here, and a load or a log page calls these thousands of times a second.
   const classifyRead = orMissingPredecessor(classifyPostgresError())
-  const readRows = <R, A>(query: CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> =>
-    closing !== undefined
-      ? Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
-      : records.executeQuery<R>(query).then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
-        // A row that will not map is a store failure too, never an exception.
+  const closed = (): Promise<E.Either<StoreError, never>> =>
+    Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
+  /** Compiles (a caller's Kysely plugins may throw), runs and maps, every failure a Left. */
+  const readRows = <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
+    if (closing !== undefined) return closed()
+    try {
+      return records
+        .executeQuery<R>(query())
+        .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
         .catch((error: unknown) => E.left(classifyRead(error)))
+    } catch (error) {
+      return Promise.resolve(E.left(classifyRead(error)))
+    }
+  }
 
   const itemsOf = itemsQuery(records, table, ITEM_COLUMNS)
   const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
@@ -335,7 +343,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     if (E.isLeft(id)) return Promise.resolve(id)
     const bounds = validateListOptions(options)
     if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return readRows(itemsOf(originatorId, bounds.right), toItem)
+    return readRows(() => itemsOf(originatorId, bounds.right), toItem)
   }
 
   const notifications = () =>
@@ -362,9 +370,10 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     if (E.isLeft(after)) return Promise.resolve(after)
     const valid = validateLimit(limit)
     if (E.isLeft(valid)) return Promise.resolve(valid)
+    if (closing !== undefined) return closed()
     if (limit === 0) return Promise.resolve(E.right([]))
     const at = after.right
-    return readRows(at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit]), toNotification)
+    return readRows(() => (at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit])), toNotification)
   }
 
   const selectNotificationRange = (start: number, end: number) =>

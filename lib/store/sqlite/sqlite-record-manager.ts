@@ -238,10 +238,17 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   // The hot reads skip fp-ts's combinators, which cost more per call than the
   // work here, and reuse their compiled SQL (see select-compiler.ts).
   const classifyRead = classifySqliteError()
-  const readRows = <R, A>(query: CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> =>
-    db.executeQuery<R>(query).then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
-    // A row that will not map is a store failure too, never an exception.
-    .catch((error: unknown) => E.left(classifyRead(error)))
+  /** Compiles (a caller's Kysely plugins may throw), runs and maps, every failure a Left. */
+  const readRows = <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
+    try {
+      return db
+        .executeQuery<R>(query())
+        .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
+        .catch((error: unknown) => E.left(classifyRead(error)))
+    } catch (error) {
+      return Promise.resolve(E.left(classifyRead(error)))
+    }
+  }
 
   const itemsOf = itemsQuery(db, tableName, ITEM_COLUMNS)
   const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
@@ -249,7 +256,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     if (E.isLeft(id)) return Promise.resolve(id)
     const bounds = validateListOptions(options)
     if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return readRows(itemsOf(originatorId, bounds.right), toItem)
+    return readRows(() => itemsOf(originatorId, bounds.right), toItem)
   }
 
   const page = reusableQuery(
@@ -267,7 +274,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     if (E.isLeft(after)) return Promise.resolve(after)
     const valid = validateLimit(limit)
     if (E.isLeft(valid)) return Promise.resolve(valid)
-    return readRows(page([after.right, limit]), toNotification)
+    return readRows(() => page([after.right, limit]), toNotification)
   }
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
