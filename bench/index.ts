@@ -51,7 +51,7 @@ const report = async (bench: Comparison): Promise<void> => {
     // its steady speed, so the median depended on which run went first.
     await pairedRun(sides, aggregates)
     for (let i = 0; i < runs; i++) {
-      const run = await pairedRun(sides, aggregates)
+      const run = await pairedRun(sides, aggregates, i)
       lib.push(run.library)
       raw.push(run.raw)
       libCpu.push(run.libraryCpu)

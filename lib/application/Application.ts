@@ -328,14 +328,7 @@ const application = (
   const snapshots = snapshotRecords === undefined ? undefined : snapshotStore(snapshotRecords, bytes, onWarning, clock)
   const cache = options.cacheSize === undefined || options.cacheSize === 0 ? undefined : aggregateCache(options.cacheSize)
   const repo = repository(store, registry, { snapshots, cache })
-  // Closing stops the log's read-ahead and drops what it holds. SQLite reads
-  // synchronously, so reading ahead there would only move work, not overlap it.
-  const closed = new AbortController()
-  const log = notificationLog(recordManager, mapper.toLogged, {
-    ...(options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize }),
-    ...(recordManager.dialect === 'sqlite' ? { readAhead: 0 } : {}),
-    signal: closed.signal
-  })
+  const log = notificationLog(recordManager, mapper.toLogged, options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize })
 
   const toItems = (aggregates: ReadonlyArray<AnyAggregate>): E.Either<SaveError, ReadonlyArray<StoredEvent>> => {
     if (aggregates.length === 0) return E.left(invalidArgument('nothing to save: give at least one aggregate'))
@@ -438,13 +431,11 @@ const application = (
         )
 
   let closing: Promise<void> | undefined
-  const close = (): Promise<void> => {
-    closed.abort()
-    return (closing ??= Promise.all([snapshotRecords?.close(), recordManager.close()]).then(
+  const close = (): Promise<void> =>
+    (closing ??= Promise.all([snapshotRecords?.close(), recordManager.close()]).then(
       () => undefined,
       () => undefined
     ))
-  }
 
   return {
     eventStore: store,

@@ -89,13 +89,6 @@ export interface NotificationLog {
 export interface NotificationLogOptions {
   /** Notifications per section; 10 by default. */
   readonly sectionSize?: number
-  /**
-   * How many pages to hold that were fetched ahead for readers catching up
-   * (see {@link notificationLog}); 4 by default, 0 for none.
-   */
-  readonly readAhead?: number
-  /** Once aborted, pages fetched ahead are dropped and no more are fetched: give the application's closing signal. */
-  readonly signal?: AbortSignal
 }
 
 // -------------------------------------------------------------------------------------
@@ -104,20 +97,10 @@ export interface NotificationLogOptions {
 
 const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
 const MAX_PAGE = 10_000
-/** Pages fetched ahead at once: one each for a few readers catching up together. */
-const READ_AHEAD_PAGES = 4
-/** How long a page fetched ahead stays good to hand out. */
-const READ_AHEAD_MS = 5_000
 
 /**
  * Builds the log over a record manager, decoding each notification with the
  * application's event mapper (its `toLogged`).
- *
- * When `readFrom` returns a full page, the log fetches the next page at once,
- * while this one is decoded and handled (at most `readAhead` such pages are
- * held, each for up to 5 seconds): a reader catching up then finds its next
- * page fetched or on its way. Only a full page fetched ahead is handed out;
- * a short one is fetched again, so events committed since are not missed.
  *
  * @category constructors
  * @since 0.1.0
@@ -128,8 +111,6 @@ export const notificationLog = (
   options: NotificationLogOptions = {}
 ): NotificationLog => {
   const sectionSize = options.sectionSize ?? 10
-  const { signal } = options
-  const readAhead = signal?.aborted === true ? 0 : Math.max(0, options.readAhead ?? READ_AHEAD_PAGES)
 
   // The decoder is the caller's: one that throws is a DecodeError, not a rejected read.
   const decodeOne = (n: Notification): E.Either<CodecError, LoggedEvent> => {
@@ -151,46 +132,6 @@ export const notificationLog = (
     }
   }
 
-  // Read-ahead. A reader that got a full page is catching up and will ask for
-  // the next one: fetching it while this one decodes overlaps the database's
-  // work with ours. A fetched-ahead page is as good as a fresh one when it is
-  // full, since every store hands out notifications in an order that events
-  // committed later only extend; a short one may have missed such events, so
-  // it is fetched again, as is one that failed or came too late. Pages not
-  // asked for within READ_AHEAD_MS are dropped.
-  type Early = { readonly until: number; readonly page: Promise<E.Either<StoreError, ReadonlyArray<Notification>>> }
-  const ahead = new Map<string, Early>()
-  signal?.addEventListener('abort', () => ahead.clear(), { once: true })
-  const keyOf = (position: Position, limit: number): string => `${limit}@${position}`
-  const fetchAhead = (position: Position, limit: number): void => {
-    const key = keyOf(position, limit)
-    if (readAhead === 0 || signal?.aborted === true || ahead.has(key)) return
-    const early: Early = { until: Date.now() + READ_AHEAD_MS, page: select(position, limit) }
-    ahead.set(key, early)
-    setTimeout(() => {
-      if (ahead.get(key) === early) ahead.delete(key)
-    }, READ_AHEAD_MS).unref()
-    if (ahead.size > readAhead) {
-      const oldest = ahead.keys().next()
-      if (oldest.done !== true) ahead.delete(oldest.value)
-    }
-  }
-  const fetch = (position: Position, limit: number): Promise<E.Either<StoreError, ReadonlyArray<Notification>>> => {
-    const key = keyOf(position, limit)
-    const early = ahead.get(key)
-    if (early === undefined) return select(position, limit)
-    ahead.delete(key)
-    // Wait for the page in flight only as long as it stays good: a query that hangs is not waited on for ever.
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(resolve, Math.max(0, early.until - Date.now()), undefined)
-    })
-    return Promise.race([early.page, late]).then((page) => {
-      clearTimeout(timer)
-      return page !== undefined && E.isRight(page) && page.right.length === limit && Date.now() <= early.until ? page : select(position, limit)
-    })
-  }
-
   return {
     sectionSize,
     maxId: () => recordManager.maxNotificationId(),
@@ -200,10 +141,8 @@ export const notificationLog = (
       }
       // A reader pages through here: one promise step, not a chain of combinators.
       return () =>
-        fetch(position, limit).then((page): E.Either<LogError, Page> => {
+        select(position, limit).then((page): E.Either<LogError, Page> => {
           if (E.isLeft(page)) return page
-          const last = page.right[page.right.length - 1]
-          if (last !== undefined && page.right.length === limit) fetchAhead(last.position, limit)
           const items = decodeAll(page.right)
           if (E.isLeft(items)) return items
           return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createApplication, notificationLog, START, type Application, type RecordManager, type Section } from '../../lib/index.js'
+import { createApplication, notificationLog, START, type Application, type Section } from '../../lib/index.js'
 import { guard } from '../support/hooks.js'
 import { Counter } from '../support/kinds.js'
 import { expectLeft, expectRight } from '../store/conformance.js'
@@ -78,85 +78,12 @@ log('maxId is the highest notification id', async ({ app }) => {
 log.run()
 
 // -------------------------------------------------------------------------------------
-// read-ahead
+// what the log is given
 // -------------------------------------------------------------------------------------
 
-/** The application's own log rebuilt over its record manager, counting the pages it asks the store for. */
-const counted = (app: Application, signal?: AbortSignal) => {
-  const asked: Array<string> = []
-  const store = app.eventStore.recordManager
-  const spy: RecordManager = {
-    ...store,
-    selectNotifications: (position, limit) => {
-      asked.push(position)
-      return store.selectNotifications(position, limit)
-    }
-  }
-  return { asked, log: notificationLog(spy, app.eventStore.mapper.toLogged, signal === undefined ? {} : { signal }) }
-}
+const given = suite('NotificationLog over any decoder and record manager')
 
-const ahead = suite('NotificationLog read-ahead')
-
-ahead('after a full page, the next is fetched ahead and handed out without asking again', async () => {
-  const app = await open(25)
-  try {
-    const { asked, log } = counted(app)
-    const first = await expectRight(log.readFrom(START, 10))
-    assert.equal(asked, [START, first.position], 'the next page was asked for with the first')
-    const second = await expectRight(log.readFrom(first.position, 10))
-    assert.equal(second.items.map((n) => n.id), [11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
-    assert.equal(asked, [START, first.position, second.position], 'the second page came from the read-ahead')
-    const third = await expectRight(log.readFrom(second.position, 10))
-    assert.equal(third.items.map((n) => n.id), [21, 22, 23, 24, 25])
-  } finally {
-    await app.close()
-  }
-})
-
-ahead('a short page fetched ahead is fetched again, so events logged since are not missed', async () => {
-  const app = await open(10)
-  try {
-    const { asked, log } = counted(app)
-    const first = await expectRight(log.readFrom(START, 10))
-    await new Promise((resolve) => setTimeout(resolve, 10)) // the read-ahead finds nothing after 10
-    for (let i = 0; i < 3; i++) await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
-    const second = await expectRight(log.readFrom(first.position, 10))
-    assert.equal(second.items.map((n) => n.id), [11, 12, 13])
-    assert.equal(asked, [START, first.position, first.position], 'asked twice for the page after the first')
-  } finally {
-    await app.close()
-  }
-})
-
-ahead('once its signal is aborted, no page fetched ahead is handed out: a closed store answers', async () => {
-  const app = await open(25)
-  const closing = new AbortController()
-  const { log } = counted(app, closing.signal)
-  const first = await expectRight(log.readFrom(START, 10))
-  await new Promise((resolve) => setTimeout(resolve, 10)) // the page after it is fetched and held
-  closing.abort()
-  await app.close()
-  assert.is((await expectLeft(log.readFrom(first.position, 10)))._tag, 'StoreUnavailable')
-})
-
-ahead('with readAhead 0 nothing is fetched ahead', async () => {
-  const app = await open(25)
-  try {
-    const asked: Array<string> = []
-    const store = app.eventStore.recordManager
-    const log = notificationLog(
-      { ...store, selectNotifications: (position, limit) => (asked.push(position), store.selectNotifications(position, limit)) },
-      app.eventStore.mapper.toLogged,
-      { readAhead: 0 }
-    )
-    await expectRight(log.readFrom(START, 10))
-    assert.equal(asked, [START])
-  } finally {
-    await app.close()
-  }
-})
-
-ahead('a decoder that throws is a DecodeError; a record manager that throws or rejects is a StoreFailure', async () => {
+given('a decoder that throws is a DecodeError; a record manager that throws or rejects is a StoreFailure', async () => {
   const app = await open(3)
   try {
     const store = app.eventStore.recordManager
@@ -182,26 +109,4 @@ ahead('a decoder that throws is a DecodeError; a record manager that throws or r
   }
 })
 
-ahead('a reader following a growing log through the read-ahead sees every event once, in order', async () => {
-  const app = await open(0)
-  try {
-    const reader = app.reader({ pageSize: 4 })
-    const seen: Array<number> = []
-    for (let round = 0; round < 12; round++) {
-      for (let i = 0; i < round % 5; i++) await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
-      for (;;) {
-        const page = await expectRight(reader.read({ limit: 4 }))
-        seen.push(...page.map((n) => n.id))
-        if (page.length < 4) break
-      }
-    }
-    const max = await expectRight(app.notificationLog.maxId())
-    assert.ok(max > 0)
-    assert.equal(seen, Array.from({ length: max }, (_, i) => i + 1))
-  } finally {
-    await app.close()
-  }
-})
-
-ahead.run()
-
+given.run()

@@ -111,10 +111,7 @@ const follower = async (rm: RecordManager, done: () => boolean, total: () => num
   }
 }
 
-/**
- * Follows through eventfold's notification log and reader, whose read-ahead
- * fetches the next page while a full one is handed out: it must see the same.
- */
+/** Follows through eventfold's notification log and reader, as an application does: it must see the same. */
 const logFollower = async (rm: RecordManager, done: () => boolean, total: () => number): Promise<ReadonlyArray<Seen>> => {
   const log = notificationLog(rm, (n) =>
     E.right({ ...n, timestamp: new Date(0), payload: { type: 'Raw' } })
@@ -203,7 +200,7 @@ for (const mode of ['snapshot', 'serialised'] as const)
       next.set(n.originatorId, expected + 1)
     }
 
-    // The log's reader, reading ahead, sees exactly what the position follower saw.
+    // The log's reader sees exactly what the position follower saw.
     assert.equal(
       logged.map((n) => n.id),
       followed.map((n) => n.id),
