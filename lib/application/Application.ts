@@ -354,19 +354,28 @@ const application = (
     return E.right(items)
   }
 
+  // Lazy, as a TaskEither must be: the clock is read and the events encoded
+  // when the task runs, not when it is built. Plain promise steps: saving is
+  // the hot path of every command.
   const saveWith =
     (transaction: CallerTransaction | undefined) =>
     <As extends ReadonlyArray<AnyAggregate>>(...aggregates: As): TE.TaskEither<SaveError, As> =>
-      pipe(
-        TE.fromEither(toItems(aggregates)),
-        // contiguous: a save decided against versions the store does not hold (an
-        // aggregate from elsewhere, or a stale copy) must not write after a gap.
-        TE.chainW((items) => (items.length === 0 ? TE.right(undefined) : store.store(items, transaction, { contiguous: true }))),
-        TE.map(() => aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As),
+    () => {
+      const items = toItems(aggregates)
+      if (E.isLeft(items)) return Promise.resolve(items)
+      // contiguous: a save decided against versions the store does not hold (an
+      // aggregate from elsewhere, or a stale copy) must not write after a gap.
+      const written: Promise<E.Either<SaveError, void>> =
+        items.right.length === 0 ? Promise.resolve(E.right(undefined)) : store.store(items.right, transaction, { contiguous: true })()
+      return written.then(async (result): Promise<E.Either<SaveError, As>> => {
+        if (E.isLeft(result)) return result
+        const saved = aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As
         // A caller's transaction may still roll back: its aggregates are neither
         // cached nor snapshotted, since neither may hold what was never committed.
-        TE.chainFirstTaskK((saved) => (transaction === undefined ? afterCommit(aggregates, saved) : async () => undefined))
-      )
+        if (transaction === undefined) await afterCommit(aggregates, saved)()
+        return E.right(saved)
+      })
+    }
 
   const afterCommit =
     (before: ReadonlyArray<AnyAggregate>, saved: ReadonlyArray<AnyAggregate>) =>

@@ -202,6 +202,26 @@ app('after close, calls give a typed Left and never throw; close is idempotent',
 
 app.run()
 
+const lazy = suite('Application saves are lazy tasks')
+
+lazy('building a save writes nothing and reads no clock; running it stamps the time it runs', async () => {
+  let now = new Date('2026-01-01T00:00:00.000Z')
+  const application = await expectRight(createApplication({ persist: [Counter], env: {}, clock: () => now }))
+  try {
+    const id = randomUUID()
+    const task = application.save(opened(id))
+    assert.equal(await expectRight(application.eventStore.listEvents(id)), [], 'nothing written before the task runs')
+    now = new Date('2026-06-01T12:00:00.000Z')
+    await expectRight(task)
+    const [event] = await expectRight(application.eventStore.listEvents(id))
+    assert.equal(event?.timestamp, new Date('2026-06-01T12:00:00.000Z'))
+  } finally {
+    await application.close()
+  }
+})
+
+lazy.run()
+
 // -------------------------------------------------------------------------------------
 
 const policy = suite('Application persistence policy')
