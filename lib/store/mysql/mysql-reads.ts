@@ -7,14 +7,13 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { pipe } from 'fp-ts/lib/function.js'
-import { sql, type CompiledQuery, type Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { StoreError } from '../../errors/EventfoldError.js'
 import type { RecordManager, RecordsDatabase } from '../RecordManager.js'
 import { classifyMysqlError } from './mysql-errors.js'
+import { listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
-import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange, type MysqlRow } from './mysql-rows.js'
-
-const { validateLimit, validateListOptions, validateOriginatorId } = MYSQL_RULES
+import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange } from './mysql-rows.js'
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -23,19 +22,6 @@ const { validateLimit, validateListOptions, validateOriginatorId } = MYSQL_RULES
 const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
 
 const attempt = <A>(run: () => Promise<A>): TE.TaskEither<StoreError, A> => TE.tryCatch(run, classifyMysqlError())
-
-const classifyRead = classifyMysqlError()
-/** Compiles (a caller's Kysely plugins may throw), runs and maps, every failure a Left. */
-const readRows = <A>(db: Kysely<RecordsDatabase>, query: () => CompiledQuery, toA: (row: MysqlRow) => A): Promise<E.Either<StoreError, Array<A>>> => {
-  try {
-    return db
-      .executeQuery<MysqlRow>(query())
-      .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
-      .catch((error: unknown) => E.left(classifyRead(error)))
-  } catch (error) {
-    return Promise.resolve(E.left(classifyRead(error)))
-  }
-}
 
 const checked = <A, B>(input: E.Either<StoreError, A>, run: (a: A) => Promise<B>): TE.TaskEither<StoreError, B> =>
   pipe(
@@ -55,27 +41,18 @@ export const makeReads = (
 ): Pick<RecordManager, 'listItems' | 'selectNotifications' | 'selectNotificationRange' | 'maxNotificationId'> => {
   // The hot reads reuse their compiled SQL (see select-compiler.ts) and skip
   // fp-ts's combinators, which cost more per call than the work here.
+  const readRows = rowReader(db, classifyMysqlError())
   const itemsOf = itemsQuery(db, tableName, COLUMNS)
   const page = reusableQuery(
     (values) => db.selectFrom(tableName).select(COLUMNS).where('id', '>', values[0] as number).orderBy('id').limit(values[1] as number),
     [1_000_001, 1_000_002]
   )
   return {
-    listItems: (originatorId, options) => () => {
-      const id = validateOriginatorId(originatorId)
-      if (E.isLeft(id)) return Promise.resolve(id)
-      const bounds = validateListOptions(options)
-      if (E.isLeft(bounds)) return Promise.resolve(bounds)
-      return readRows(db, () => itemsOf(originatorId, bounds.right), toStoredEvent)
-    },
+    listItems: listItemsWith(MYSQL_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), toStoredEvent)),
 
-    selectNotifications: (position, limit) => () => {
-      const after = parsePosition(position)
-      if (E.isLeft(after)) return Promise.resolve(after)
-      const valid = validateLimit(limit)
-      if (E.isLeft(valid)) return Promise.resolve(valid)
-      return readRows(db, () => page([after.right, limit]), toNotification)
-    },
+    selectNotifications: selectNotificationsWith(parsePosition, MYSQL_RULES, (after, limit) =>
+      readRows(() => page([after, limit]), toNotification)
+    ),
 
     selectNotificationRange: (start, end) =>
       checked(validateRange(start, end), async (range) =>

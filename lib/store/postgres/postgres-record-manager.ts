@@ -25,7 +25,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { Kysely, sql, type CompiledQuery, type Generated } from 'kysely'
+import { Kysely, sql, type Generated } from 'kysely'
 import postgres from 'postgres'
 import {
   invalidConfig,
@@ -47,10 +47,11 @@ import { postgresDialect } from './postgres-dialect.js'
 import type { PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
+import { listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
 import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
 
-const { validateIdRange, validateItems, validateLimit, validateListOptions, validateOriginatorId } = POSTGRES_RULES
+const { validateIdRange, validateItems } = POSTGRES_RULES
 
 // -------------------------------------------------------------------------------------
 // model
@@ -319,32 +320,15 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       )
     )
 
-  // The hot reads skip fp-ts's combinators: each of them cost more per call than
-  // its work here, and a load or a log page calls these thousands of times a second.
-  const classifyRead = orMissingPredecessor(classifyPostgresError())
+  // The hot reads: see reads.ts and select-compiler.ts. A closed store answers
+  // before anything is compiled or sent.
+  const rows = rowReader(records, orMissingPredecessor(classifyPostgresError()))
   const closed = (): Promise<E.Either<StoreError, never>> =>
     Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
-  /** Compiles (a caller's Kysely plugins may throw), runs and maps, every failure a Left. */
-  const readRows = <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
-    if (closing !== undefined) return closed()
-    try {
-      return records
-        .executeQuery<R>(query())
-        .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
-        .catch((error: unknown) => E.left(classifyRead(error)))
-    } catch (error) {
-      return Promise.resolve(E.left(classifyRead(error)))
-    }
-  }
+  const readRows: RowReader = (query, toA) => (closing !== undefined ? closed() : rows(query, toA))
 
   const itemsOf = itemsQuery(records, table, ITEM_COLUMNS)
-  const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
-    const id = validateOriginatorId(originatorId)
-    if (E.isLeft(id)) return Promise.resolve(id)
-    const bounds = validateListOptions(options)
-    if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return readRows(() => itemsOf(originatorId, bounds.right), toItem)
-  }
+  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), toItem))
 
   const notifications = () =>
     db
@@ -365,16 +349,11 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     ['1000001', '1000002', 1_000_003]
   )
 
-  const selectNotifications: RecordManager['selectNotifications'] = (position, limit) => () => {
-    const after = parsePosition(position)
-    if (E.isLeft(after)) return Promise.resolve(after)
-    const valid = validateLimit(limit)
-    if (E.isLeft(valid)) return Promise.resolve(valid)
+  const selectNotifications = selectNotificationsWith(parsePosition, POSTGRES_RULES, (at, limit) => {
     if (closing !== undefined) return closed()
     if (limit === 0) return Promise.resolve(E.right([]))
-    const at = after.right
     return readRows(() => (at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit])), toNotification)
-  }
+  })
 
   const selectNotificationRange = (start: number, end: number) =>
     pipe(

@@ -12,7 +12,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { Kysely, sql, type CompiledQuery } from 'kysely'
+import { Kysely, sql } from 'kysely'
 import {
   invalidConfig,
   storeUnavailable,
@@ -33,6 +33,7 @@ import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
+import { listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
 
 /**
@@ -43,7 +44,7 @@ import { itemsQuery, reusableQuery } from '../select-compiler.js'
  */
 export { ROWS_PER_INSERT } from './sqlite-insert.js'
 
-const { validateIdRange, validateItems, validateLimit, validateListOptions, validateOriginatorId } = SQLITE_RULES
+const { validateIdRange, validateItems } = SQLITE_RULES
 
 // -------------------------------------------------------------------------------------
 // model
@@ -235,29 +236,10 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     return TE.tryCatch(() => write(items, trx, predecessors), orMissingPredecessor(classifySqliteError(originatorIds)))
   }
 
-  // The hot reads skip fp-ts's combinators, which cost more per call than the
-  // work here, and reuse their compiled SQL (see select-compiler.ts).
-  const classifyRead = classifySqliteError()
-  /** Compiles (a caller's Kysely plugins may throw), runs and maps, every failure a Left. */
-  const readRows = <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
-    try {
-      return db
-        .executeQuery<R>(query())
-        .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
-        .catch((error: unknown) => E.left(classifyRead(error)))
-    } catch (error) {
-      return Promise.resolve(E.left(classifyRead(error)))
-    }
-  }
-
+  // The hot reads: see reads.ts and select-compiler.ts.
+  const readRows = rowReader(db, classifySqliteError())
   const itemsOf = itemsQuery(db, tableName, ITEM_COLUMNS)
-  const listItems: RecordManager['listItems'] = (originatorId, options) => () => {
-    const id = validateOriginatorId(originatorId)
-    if (E.isLeft(id)) return Promise.resolve(id)
-    const bounds = validateListOptions(options)
-    if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return readRows(() => itemsOf(originatorId, bounds.right), toItem)
-  }
+  const listItems = listItemsWith(SQLITE_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), toItem))
 
   const page = reusableQuery(
     (values) =>
@@ -269,13 +251,9 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
         .limit(values[1] as number),
     [1_000_001, 1_000_002]
   )
-  const selectNotifications: RecordManager['selectNotifications'] = (position, limit) => () => {
-    const after = parseIdPosition(position)
-    if (E.isLeft(after)) return Promise.resolve(after)
-    const valid = validateLimit(limit)
-    if (E.isLeft(valid)) return Promise.resolve(valid)
-    return readRows(() => page([after.right, limit]), toNotification)
-  }
+  const selectNotifications = selectNotificationsWith(parseIdPosition, SQLITE_RULES, (after, limit) =>
+    readRows(() => page([after, limit]), toNotification)
+  )
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
     pipe(

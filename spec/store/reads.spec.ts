@@ -1,0 +1,77 @@
+import BetterSqlite3 from 'better-sqlite3'
+import * as E from 'fp-ts/lib/Either.js'
+import { CompiledQuery, Kysely, SqliteDialect } from 'kysely'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { invalidArgument, storeFailure } from '../../lib/errors/EventfoldError.js'
+import { START, type RecordsDatabase } from '../../lib/store/RecordManager.js'
+import { listItemsWith, rowReader, selectNotificationsWith } from '../../lib/store/reads.js'
+import { SQLITE_RULES } from '../../lib/store/sqlite/sqlite-arguments.js'
+import { guard } from '../support/hooks.js'
+
+const test = suite('store reads')
+
+const database = new BetterSqlite3(':memory:')
+const db = new Kysely<RecordsDatabase>({ dialect: new SqliteDialect({ database }) })
+const classify = (error: unknown) => storeFailure(error instanceof Error ? error.message : String(error), error)
+const rows = rowReader(db, classify)
+
+test('a row reader maps every row', async () => {
+  const read = await rows(() => CompiledQuery.raw('select 1 as n union all select 2'), (r: { n: number }) => r.n * 10)
+  assert.equal(read, E.right([10, 20]))
+})
+
+test('a row reader never throws or rejects: compiling, running and mapping each fail as a Left', async () => {
+  const compiling = await rows(() => {
+    throw new Error('no compile')
+  }, (r) => r)
+  assert.equal(E.isLeft(compiling) && compiling.left.message, 'no compile')
+  const running = await rows(() => CompiledQuery.raw('select * from nowhere'), (r) => r)
+  assert.ok(E.isLeft(running) && running.left._tag === 'StoreFailure')
+  const mapping = await rows(() => CompiledQuery.raw('select 1 as n'), () => {
+    throw new Error('no map')
+  })
+  assert.equal(E.isLeft(mapping) && mapping.left.message, 'no map')
+})
+
+test('listItems checks the originator id, then the bounds, and reads only when both hold', async () => {
+  const asked: Array<unknown> = []
+  const listItems = listItemsWith(SQLITE_RULES, async (id, bounds) => {
+    asked.push([id, bounds])
+    return E.right([])
+  })
+  const noId = await listItems('', { gt: -1 })()
+  assert.ok(E.isLeft(noId) && noId.left.message.includes('originator id'))
+  const badBounds = await listItems('a', { gt: -1 })()
+  assert.ok(E.isLeft(badBounds) && badBounds.left.message.startsWith('gt'))
+  assert.equal(asked, [])
+  assert.equal(await listItems('a', { gt: 2, limit: 3 })(), E.right([]))
+  assert.equal(asked, [['a', { gt: 2, limit: 3 }]])
+})
+
+test('selectNotifications parses the position, then checks the limit, and reads only when both hold', async () => {
+  const asked: Array<unknown> = []
+  const select = selectNotificationsWith(
+    (position) => (position === START ? E.right(0) : E.left(invalidArgument(`bad position ${position}`))),
+    SQLITE_RULES,
+    async (after, limit) => {
+      asked.push([after, limit])
+      return E.right([])
+    }
+  )
+  const badPosition = await select('x', -1)()
+  assert.ok(E.isLeft(badPosition) && badPosition.left.message === 'bad position x')
+  const badLimit = await select(START, -1)()
+  assert.ok(E.isLeft(badLimit) && badLimit.left._tag === 'InvalidArgument')
+  assert.equal(asked, [])
+  assert.equal(await select(START, 5)(), E.right([]))
+  assert.equal(asked, [[0, 5]])
+})
+
+test.after(
+  guard('store reads: close', async () => {
+    await db.destroy()
+  })
+)
+
+test.run()
