@@ -22,6 +22,7 @@ import {
   deciderThrew,
   invalidArgument,
   invalidConfig,
+  messageOf,
   type DeciderThrew,
   type EventfoldError,
   type CodecError,
@@ -32,8 +33,9 @@ import {
 import { notificationLog, type NotificationLog } from '../notification/NotificationLog.js'
 import { notificationLogReader, type NotificationLogReader, type ReaderOptions } from '../notification/NotificationLogReader.js'
 import { connect, type Connection } from '../store/connect.js'
+import { deferred } from '../store/deferred.js'
 import type { CallerTransaction, DialectName, RecordManager, StoredEvent } from '../store/RecordManager.js'
-import { DEFAULT_TABLE_NAME } from '../store/schema.js'
+import { DEFAULT_TABLE_NAME, resolveTableOptions } from '../store/schema.js'
 import { DEFAULT_URI } from '../store/Uri.js'
 import { aggregateCache } from './AggregateCache.js'
 import { snapshotStore, SNAPSHOTS_SUFFIX, type SnapshotStore } from './Snapshots.js'
@@ -232,9 +234,15 @@ const optional = <A>(value: string | undefined, make: (value: string) => E.Eithe
  * @category constructors
  * @since 0.1.0
  */
-export const createApplication = (
-  options: ApplicationOptions = {}
-): TE.TaskEither<InvalidConfig | StoreError, Application> => {
+export const createApplication = (options: ApplicationOptions = {}): TE.TaskEither<InvalidConfig | StoreError, Application> =>
+  // Nothing happens until the task runs (not even reading the environment), and
+  // options that are not what they claim give InvalidConfig, not an exception.
+  deferred(
+    () => build(options),
+    (message) => invalidConfig(`the application options cannot be used: ${message}`)
+  )
+
+const build = (options: ApplicationOptions): TE.TaskEither<InvalidConfig | StoreError, Application> => {
   const env = options.env ?? process.env
   const policy = persistencePolicy(options.persist)
   const settings = pipe(
@@ -258,6 +266,15 @@ export const createApplication = (
       options.cacheSize === undefined || (Number.isSafeInteger(options.cacheSize) && options.cacheSize >= 0)
         ? E.right(undefined)
         : E.left(invalidConfig('cacheSize must be an integer of at least 0'))
+    ),
+    // The snapshots table's name is checked before anything is created, not after the events table is.
+    E.chainFirst(({ registry }) =>
+      [...registry.kinds.values()].some((kind) => kind.snapshots !== undefined)
+        ? resolveTableOptions({
+            tableName: `${options.tableName ?? DEFAULT_TABLE_NAME}${SNAPSHOTS_SUFFIX}`,
+            ...(options.schema === undefined ? {} : { schema: options.schema })
+          })
+        : E.right(undefined)
     ),
     E.chainFirst(({ registry }) => {
       for (const kind of registry.kinds.values()) {
@@ -361,7 +378,13 @@ const application = (
     (transaction: CallerTransaction | undefined) =>
     <As extends ReadonlyArray<AnyAggregate>>(...aggregates: As): TE.TaskEither<SaveError, As> =>
     () => {
-      const items = toItems(aggregates)
+      let items: E.Either<SaveError, ReadonlyArray<StoredEvent>>
+      try {
+        items = toItems(aggregates)
+      } catch (thrown) {
+        // Not aggregates at all, or a clock that throws or gives no Date: nothing was written.
+        return Promise.resolve(E.left(invalidArgument(`cannot save: ${messageOf(thrown)}`)))
+      }
       if (E.isLeft(items)) return Promise.resolve(items)
       // contiguous: a save decided against versions the store does not hold (an
       // aggregate from elsewhere, or a stale copy) must not write after a gap.
@@ -372,24 +395,31 @@ const application = (
         const saved = aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As
         // A caller's transaction may still roll back: its aggregates are neither
         // cached nor snapshotted, since neither may hold what was never committed.
-        if (transaction === undefined) await afterCommit(aggregates, saved)()
+        // The save has committed: nothing after it may turn it into a failure.
+        if (transaction === undefined) await afterCommit(aggregates, saved)().catch(() => undefined)
         return E.right(saved)
       })
     }
 
+  // After a commit: cache and snapshot what this save wrote, and only that (an
+  // aggregate with nothing pending was not written, and its state is unchecked).
+  // The events are stored whatever happens here: a failure is a warning.
   const afterCommit =
     (before: ReadonlyArray<AnyAggregate>, saved: ReadonlyArray<AnyAggregate>) =>
     async (): Promise<void> => {
       for (let i = 0; i < saved.length; i++) {
         const aggregate = saved[i] as AnyAggregate
-        if (!policy.persists(aggregate.kind)) continue
+        const previous = before[i] as AnyAggregate
+        if (!policy.persists(aggregate.kind) || previous.pending.length === 0) continue
         cache?.offer(aggregate)
         const kind = registry.kinds.get(aggregate.kind)
         const interval = kind?.snapshots?.interval
         if (kind === undefined || snapshots === undefined || interval === undefined) continue
-        const from = expectedVersion(before[i] as AnyAggregate)
+        const from = expectedVersion(previous)
         if (Math.floor(from / interval) === Math.floor(aggregate.version / interval)) continue
-        const written = await snapshots.write(kind, aggregate)()
+        const written = await snapshots.write(kind, aggregate)().catch((thrown: unknown) =>
+          E.left(invalidArgument(`the snapshot could not be written: ${messageOf(thrown)}`))
+        )
         if (E.isLeft(written)) onWarning({ _tag: 'SnapshotNotTaken', originatorId: aggregate.id, version: aggregate.version, reason: written.left })
       }
     }

@@ -164,7 +164,11 @@ export const eventSourcedLog = <A>(app: Application, kind: LogKind<A>, id: strin
 
   return {
     id,
-    append: (value) => append(value),
+    // A log of a kind the application only reads would "append" without writing.
+    append: (value) =>
+      app.persistencePolicy.persists(kind.name)
+        ? append(value)
+        : TE.left(invalidArgument(`the log kind ${kind.name} is not persisted by this application: give it in the persist option`)),
     first: one(false),
     last,
     range: (from, to) =>

@@ -81,37 +81,8 @@ export const snapshotStore = (
   bytes: Transcoder,
   onWarning: OnWarning,
   clock: () => Date
-): SnapshotStore => ({
-  recordManager,
-  latest: (kind, id, atMost) => async () => {
-    const settings = kind.snapshots
-    if (settings === undefined) return undefined
-    const found = await recordManager.listItems(id, { desc: true, limit: 1, ...(atMost === undefined ? {} : { lte: atMost }) })()
-    if (E.isLeft(found)) {
-      onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: atMost ?? -1, reason: found.left })
-      return undefined
-    }
-    const item = found.right[0]
-    if (item === undefined) return undefined
-    const decoded = pipe(
-      item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
-      E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
-      E.chainW((envelope) => {
-        try {
-          return settings.state.read(item.topic, envelope.version, envelope.data)
-        } catch (e) {
-          // A hand-written reader that throws: the snapshot is ignored, like any other that does not decode.
-          return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${messageOf(e)}`))
-        }
-      })
-    )
-    if (E.isLeft(decoded)) {
-      onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: item.originatorVersion, reason: decoded.left })
-      return undefined
-    }
-    return { version: item.originatorVersion, state: decoded.right }
-  },
-  write: (kind, aggregate, transaction) => {
+): SnapshotStore => {
+  const writeNow = (kind: AnyKind, aggregate: Aggregate<unknown, TypedEvent>, transaction?: CallerTransaction): TE.TaskEither<EventfoldError, void> => {
     const settings = kind.snapshots
     if (settings === undefined) return TE.left(invalidArgument(`kind ${kind.name} takes no snapshots: give it a snapshots option`))
     if (aggregate.pending.length > 0 || aggregate.version < 1) {
@@ -136,4 +107,44 @@ export const snapshotStore = (
       TE.orElseW((e: EventfoldError) => (e._tag === 'ConcurrencyError' ? TE.right(undefined) : TE.left<EventfoldError | StoreError>(e)))
     )
   }
-})
+
+  return {
+    recordManager,
+    latest: (kind, id, atMost) => async () => {
+      const settings = kind.snapshots
+      if (settings === undefined) return undefined
+      const found = await recordManager.listItems(id, { desc: true, limit: 1, ...(atMost === undefined ? {} : { lte: atMost }) })()
+      if (E.isLeft(found)) {
+        onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: atMost ?? -1, reason: found.left })
+        return undefined
+      }
+      const item = found.right[0]
+      if (item === undefined) return undefined
+      const decoded = pipe(
+        item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
+        E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
+        E.chainW((envelope) => {
+          try {
+            return settings.state.read(item.topic, envelope.version, envelope.data)
+          } catch (e) {
+            // A hand-written reader that throws: the snapshot is ignored, like any other that does not decode.
+            return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${messageOf(e)}`))
+          }
+        })
+      )
+      if (E.isLeft(decoded)) {
+        onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: item.originatorVersion, reason: decoded.left })
+        return undefined
+      }
+      return { version: item.originatorVersion, state: decoded.right }
+    },
+    // Lazy, as a TaskEither must be: the clock is read and the state encoded when the task runs.
+    write: (kind, aggregate, transaction) => () => {
+      try {
+        return writeNow(kind, aggregate, transaction)()
+      } catch (e) {
+        return Promise.resolve(E.left(encodeError(topicOf(kind), `the snapshot could not be written: ${messageOf(e)}`)))
+      }
+    }
+  }
+}

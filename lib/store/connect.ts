@@ -100,7 +100,8 @@ export const connect = (
         m.mysqlRecordManager({
           ...table,
           ...source,
-          ...(timeout === undefined ? {} : { connectTimeoutMs: timeout * 1000 })
+          // Whole milliseconds: 1.005 s is 1005 ms, not a float the MySQL store refuses.
+          ...(timeout === undefined ? {} : { connectTimeoutMs: Math.round(timeout * 1000) })
         })
       )
     )

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Kysely, sql as raw } from 'kysely'
 import postgres from 'postgres'
+import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Notification, RecordManager, StoredEvent } from '../../lib/store/RecordManager.js'
@@ -79,6 +80,21 @@ const openWith = async (context: Context, options: Partial<PostgresOptions> & Re
   context.opened.push(rm)
   return rm
 }
+
+pg('opening by url is a lazy task: each run opens its own pool, and closing one leaves the other open', async (context) => {
+  const open = postgresRecordManager({ url: context.url, tableName: freshTableName('lazy') })
+  const first = await expectRight(open)
+  const second = await expectRight(open)
+  assert.is.not(first.db, second.db)
+  await first.close()
+  assert.is(await expectRight(second.maxNotificationId()), 0)
+  await second.close()
+})
+
+pg('a postgres.js sql that is not one is InvalidConfig, not an exception', async () => {
+  const refused = await postgresRecordManager({ sql: {} as never })()
+  assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidConfig')
+})
 
 pg('a schema option puts the table in that schema, created if missing, and reopening is idempotent', async (context) => {
   const schema = uniqueName('ef_schema')

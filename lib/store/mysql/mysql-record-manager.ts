@@ -18,6 +18,7 @@ import {
 import { orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import type { CallerTransaction, RecordManager, RecordsDatabase, StoredEvent } from '../RecordManager.js'
 import { closable } from '../closable.js'
+import { deferred } from '../deferred.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { classifyMysqlError } from './mysql-errors.js'
 import { makeReads } from './mysql-reads.js'
@@ -190,25 +191,8 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
 // constructors
 // -------------------------------------------------------------------------------------
 
-/**
- * Opens the MySQL / MariaDB store: connects, creates the tables if missing,
- * and returns the record manager. An unreachable server gives
- * `StoreUnavailable` within `connectTimeoutMs`, and a pool opened here is
- * ended again.
- *
- * Writers that take notification ids are serialised on a row lock, so that a
- * reader paging with `id > last` never skips an event, and ids have no gaps.
- * Reads are not serialised. A save inside a caller's transaction holds that
- * lock until the caller commits or rolls back, so other writers wait for it.
- *
- * Besides the records table it keeps one row per records table in
- * `eventfold_sequence`: the last id handed out, reset to the table's highest
- * id at every start.
- *
- * @category constructors
- * @since 0.1.0
- */
-export const mysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
+/** The store's opening, built only when the task runs (see the exported constructor below). */
+const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
   pipe(
     TE.fromEither(resolveTable(options)),
     TE.bindTo('tableName'),
@@ -224,4 +208,32 @@ export const mysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreEr
       )
     ),
     TE.map(({ tableName, connection }) => recordManager(tableName, connection))
+  )
+
+/**
+ * Opens the MySQL / MariaDB store: connects, creates the tables if missing,
+ * and returns the record manager. An unreachable server gives
+ * `StoreUnavailable` within `connectTimeoutMs`, and a pool opened here is
+ * ended again.
+ *
+ * Writers that take notification ids are serialised on a row lock, so that a
+ * reader paging with `id > last` never skips an event, and ids have no gaps.
+ * Reads are not serialised. A save inside a caller's transaction holds that
+ * lock until the caller commits or rolls back, so other writers wait for it.
+ *
+ * Besides the records table it keeps one row per records table in
+ * `eventfold_sequence`: the last id handed out, reset to the table's highest
+ * id at every start.
+ *
+ * Nothing happens until the task runs, and options that are not what they
+ * claim (a connection object that is not one, a getter that throws) give
+ * `InvalidConfig` rather than an exception.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const mysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
+  deferred(
+    () => openMysqlRecordManager(options),
+    (message) => invalidConfig(`cannot open the MySQL store: ${message}`)
   )

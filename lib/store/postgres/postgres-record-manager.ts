@@ -33,6 +33,7 @@ import {
   type InvalidConfig,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { deferred } from '../deferred.js'
 import type {
   CallerTransaction,
   Notification,
@@ -395,19 +396,8 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
   }
 }
 
-/**
- * Opens the PostgreSQL store: validates the options, connects, and creates
- * the schema, table and index if missing. A server that does not answer
- * within `connectTimeoutSeconds` gives `StoreUnavailable`.
- *
- * @example
- * import { postgresRecordManager } from 'eventfold/postgres'
- * const opened = postgresRecordManager({ url: 'postgres://postgres@localhost/app', schema: 'events' })
- *
- * @category constructors
- * @since 0.1.0
- */
-export const postgresRecordManager = (options: PostgresOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> => {
+/** The store's opening, built only when the task runs (see the exported constructor below). */
+const openPostgresRecordManager = (options: PostgresOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> => {
   const mode = options.mode ?? 'snapshot'
   if (mode !== 'snapshot' && mode !== 'serialised') return TE.left(invalidConfig(`unknown mode ${JSON.stringify(mode)}`))
   const settings = pipe(
@@ -426,3 +416,25 @@ export const postgresRecordManager = (options: PostgresOptions): TE.TaskEither<S
     TE.map(() => recordManager(opened.db, names, mode, opened))
   )
 }
+
+/**
+ * Opens the PostgreSQL store: validates the options, connects, and creates
+ * the schema, table and index if missing. A server that does not answer
+ * within `connectTimeoutSeconds` gives `StoreUnavailable`.
+ *
+ * Nothing happens until the task runs, and options that are not what they
+ * claim (a connection object that is not one, a getter that throws) give
+ * `InvalidConfig` rather than an exception.
+ *
+ * @example
+ * import { postgresRecordManager } from 'eventfold/postgres'
+ * const opened = postgresRecordManager({ url: 'postgres://postgres@localhost/app', schema: 'events' })
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const postgresRecordManager = (options: PostgresOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
+  deferred(
+    () => openPostgresRecordManager(options),
+    (message) => invalidConfig(`cannot open the PostgreSQL store: ${message}`)
+  )

@@ -28,6 +28,7 @@ import type {
 } from '../RecordManager.js'
 import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { closable } from '../closable.js'
+import { deferred } from '../deferred.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
@@ -295,6 +296,20 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   })
 }
 
+/** The store's opening, built only when the task runs (see the exported constructor below). */
+const openSqliteRecordManager = (options: SqliteOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> => {
+  if (options.schema !== undefined)
+    return TE.left(invalidConfig(`SQLite has no schemas: remove schema ${JSON.stringify(options.schema)}, or use another database file`))
+  const table = resolveTableOptions(options)
+  if (E.isLeft(table)) return TE.left(table.left)
+  const { tableName } = table.right
+  return pipe(
+    open(options),
+    TE.chainFirst(({ db, close }) => pipe(createTable(db, tableName), TE.orElseFirstTaskK(() => close))),
+    TE.map(({ db, close }) => recordManager(db, tableName, close))
+  )
+}
+
 /**
  * Opens the SQLite store, creating its table if missing.
  *
@@ -309,6 +324,10 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
  * A `schema` option is refused with `InvalidConfig`: SQLite has no schemas,
  * and quietly ignoring one would mix records the caller meant to keep apart.
  *
+ * Nothing happens until the task runs, and options that are not what they
+ * claim (a connection object that is not one, a getter that throws) give
+ * `InvalidConfig` rather than an exception.
+ *
  * @example
  * import { pipe } from 'fp-ts/lib/function.js'
  * import * as TE from 'fp-ts/lib/TaskEither.js'
@@ -321,15 +340,8 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
  * @category constructors
  * @since 0.1.0
  */
-export const sqliteRecordManager = (options: SqliteOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> => {
-  if (options.schema !== undefined)
-    return TE.left(invalidConfig(`SQLite has no schemas: remove schema ${JSON.stringify(options.schema)}, or use another database file`))
-  const table = resolveTableOptions(options)
-  if (E.isLeft(table)) return TE.left(table.left)
-  const { tableName } = table.right
-  return pipe(
-    open(options),
-    TE.chainFirst(({ db, close }) => pipe(createTable(db, tableName), TE.orElseFirstTaskK(() => close))),
-    TE.map(({ db, close }) => recordManager(db, tableName, close))
+export const sqliteRecordManager = (options: SqliteOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
+  deferred(
+    () => openSqliteRecordManager(options),
+    (message) => invalidConfig(`cannot open the SQLite store: ${message}`)
   )
-}
