@@ -262,6 +262,17 @@ const build = (options: ApplicationOptions): TE.TaskEither<InvalidConfig | Store
         ? E.right(undefined)
         : E.left(invalidConfig(`maxStateBytes must be an integer from 1 to ${MAX_INFLATED_BYTES}`))
     ),
+    // Checked whatever the store, so a setting for another store is not silently ignored.
+    E.chainFirst(() =>
+      options.postgresMode === undefined || options.postgresMode === 'snapshot' || options.postgresMode === 'serialised'
+        ? E.right(undefined)
+        : E.left(invalidConfig(`postgresMode must be 'snapshot' or 'serialised', not ${JSON.stringify(options.postgresMode)}`))
+    ),
+    E.chainFirst(() =>
+      options.connectTimeoutSeconds === undefined || (Number.isFinite(options.connectTimeoutSeconds) && options.connectTimeoutSeconds > 0)
+        ? E.right(undefined)
+        : E.left(invalidConfig(`connectTimeoutSeconds must be a positive number, not ${String(options.connectTimeoutSeconds)}`))
+    ),
     E.chainFirst(() =>
       options.cacheSize === undefined || (Number.isSafeInteger(options.cacheSize) && options.cacheSize >= 0)
         ? E.right(undefined)
@@ -442,7 +453,10 @@ const application = (
     command: KindCommandOf<K>,
     handleOptions: HandleOptions = {}
   ): TE.TaskEither<HandleError<K>, AggregateOf<K>> => {
-    const attempts = handleOptions.attempts ?? 3
+    const attempts = handleOptions?.attempts ?? 3
+    if (!(Number.isSafeInteger(attempts) && attempts >= 1)) {
+      return TE.left(invalidArgument(`attempts must be an integer of at least 1, not ${String(attempts)}`))
+    }
     const attempt = (n: number): TE.TaskEither<HandleError<K>, AggregateOf<K>> =>
       pipe(
         repo.load(kind, id),

@@ -113,7 +113,13 @@ export const connect = (
 
   if ('sql' in connection) return postgres({ sql: connection.sql })
   if ('kysely' in connection) {
-    const dialect = connection.dialect === undefined ? dialectOf(connection.kysely) : E.right(connection.dialect)
+    const named = connection.dialect
+    const dialect =
+      named === undefined
+        ? dialectOf(connection.kysely)
+        : named === 'sqlite' || named === 'postgres' || named === 'mysql'
+          ? E.right(named)
+          : E.left(invalidConfig(`unknown dialect ${JSON.stringify(named)}: give 'sqlite', 'postgres' or 'mysql'`))
     if (E.isLeft(dialect)) return TE.left(dialect.left)
     const source = { kysely: connection.kysely }
     return dialect.right === 'postgres' ? postgres(source) : dialect.right === 'mysql' ? mysql(source) : sqlite(source)

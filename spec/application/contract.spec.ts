@@ -8,7 +8,9 @@ import { existsSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
+import BetterSqlite3 from 'better-sqlite3'
 import * as t from 'io-ts'
+import { Kysely, SqliteDialect } from 'kysely'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AggregateRoot, aggregateKind, createApplication, eventSourcedLog, logKind, type Decider } from '../../lib/index.js'
@@ -126,6 +128,9 @@ test('options that are not what they claim give InvalidConfig when run, and noth
     { kysely: {} },
     { kysely: {}, dialect: 'mysql' },
     { sql: {} },
+    { postgresMode: 'bogus' },
+    { connectTimeoutSeconds: -5 },
+    { kysely: {}, dialect: 'oracle' },
     Object.defineProperty({}, 'persist', {
       enumerable: true,
       get: () => {
@@ -141,6 +146,17 @@ test('options that are not what they claim give InvalidConfig when run, and noth
     if (E.isRight(result)) await result.right.close()
     assert.ok(E.isLeft(result), `accepted ${shown}`)
     assert.is(result.left._tag, 'InvalidConfig', shown)
+  }
+})
+
+test('an unknown dialect beside a real Kysely is InvalidConfig, not a guess', async () => {
+  const database = new BetterSqlite3(':memory:')
+  const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database }) })
+  try {
+    const refused = await createApplication({ kysely, dialect: 'oracle' as never, env: {} })()
+    assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidConfig' && refused.left.message.includes('oracle'))
+  } finally {
+    await kysely.destroy()
   }
 })
 
@@ -160,6 +176,19 @@ test('a snapshots table whose name cannot be is refused before the events table 
   const tableName = `t${'x'.repeat(58)}`
   const app = await createApplication({ persist: [Snapped], tableName, env: {} })()
   assert.ok(E.isLeft(app) && app.left._tag === 'InvalidConfig')
+})
+
+test('handle refuses attempts that are not a positive integer, and null options mean the defaults', async () => {
+  const app = await expectRight(createApplication({ persist: [Sum], env: {} }))
+  try {
+    for (const attempts of [0, -1, 1.5, Number.NaN, '3']) {
+      const refused = await expectLeft(app.handle(Sum, randomUUID(), 1, { attempts } as never))
+      assert.is((refused as { _tag: string })._tag, 'InvalidArgument', String(attempts))
+    }
+    assert.is((await expectRight(app.handle(Sum, randomUUID(), 1, null as never))).version, 1)
+  } finally {
+    await app.close()
+  }
 })
 
 test('opening a store is a lazy task: building it opens nothing, and each run opens its own', async () => {
