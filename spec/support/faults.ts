@@ -19,6 +19,7 @@ import type { TaskEither } from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import * as assert from 'uvu/assert'
 import { aggregateKind, type Application, type Decider, type LoggedEvent } from '../../lib/index.js'
+import { freePort } from './postgres.js'
 
 // -------------------------------------------------------------------------------------
 // the kind
@@ -220,15 +221,7 @@ export const verifyStore = async (
 // -------------------------------------------------------------------------------------
 
 /** A loopback port nothing listens on (one that was free a moment ago). */
-export const closedPort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
+export const closedPort = freePort
 
 /** A loopback TCP server under test control, and the sockets it accepted. */
 export interface FakeServer {

@@ -34,7 +34,8 @@ const withoutNewProcessListeners = async <A>(f: () => Promise<A>): Promise<A> =>
   }
 }
 
-const freePort = (): Promise<number> =>
+/** A loopback port that was free a moment ago: for a server to start on, or (faults.ts) for nothing to answer on. */
+export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

@@ -249,6 +249,16 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
   }
 
   // Clears first, so that the object is clean for its next use whatever release() does.
+  /** Rolls back whatever the session holds (unless its connection was lost), then ends it. */
+  const rollbackAndEnd = async (): Promise<void> => {
+    if (session === undefined) return
+    try {
+      if (lost === undefined) await run(CompiledQuery.raw('rollback'))
+    } finally {
+      end()
+    }
+  }
+
   const end = (): void => {
     const ending = session
     const wasLost = lost
@@ -296,27 +306,13 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
       }
     },
 
-    rollback: async () => {
-      if (session === undefined) return
-      try {
-        if (lost === undefined) await run(CompiledQuery.raw('rollback'))
-      } finally {
-        end()
-      }
-    },
+    rollback: rollbackAndEnd,
 
     reusable: () => session === undefined && lost === undefined,
 
-    release: async () => {
-      // Kysely releases without rolling back only if `begin` itself failed, which
-      // ended the session already; anything else still open is rolled back, not leaked.
-      if (session === undefined) return
-      try {
-        if (lost === undefined) await run(CompiledQuery.raw('rollback'))
-      } finally {
-        end()
-      }
-    }
+    // Kysely releases without rolling back only if `begin` itself failed, which
+    // ended the session already; anything else still open is rolled back, not leaked.
+    release: rollbackAndEnd
   }
 }
 
