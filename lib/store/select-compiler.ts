@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { CompiledQuery, type Compilable, type Kysely } from 'kysely'
+import { CompiledQuery, type Compilable, type Kysely, type SelectExpression } from 'kysely'
 import type { RecordsDatabase } from './RecordManager.js'
 
 // -------------------------------------------------------------------------------------
@@ -80,14 +80,15 @@ const PROBE_LTE = 1_000_002
 const PROBE_LIMIT = 1_000_003
 
 /**
- * The select of an originator's items: `columns` of `tableName`, in version
+ * The select of an originator's items: `columns` (names or aliased
+ * expressions) of `tableName`, in version
  * order, within the given bounds. One compiled text per combination of
  * bounds given.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const itemsQuery = (db: Kysely<RecordsDatabase>, tableName: string, columns: ReadonlyArray<'id' | 'originator_id' | 'originator_version' | 'topic' | 'state'>) => {
+export const itemsQuery = (db: Kysely<RecordsDatabase>, tableName: string, columns: ReadonlyArray<SelectExpression<RecordsDatabase, string>>) => {
   const shapes = new Map<number, ReusableQuery>()
   const shapeOf = ({ gt, lte, desc, limit }: ItemBounds): number =>
     (gt === undefined ? 0 : 1) | (lte === undefined ? 0 : 2) | (desc === true ? 4 : 0) | (limit === undefined ? 0 : 8)

@@ -91,6 +91,30 @@ pg('opening by url is a lazy task: each run opens its own pool, and closing one 
   await second.close()
 })
 
+for (const encoding of ['LATIN1', 'SQL_ASCII'] as const) {
+  pg(`in a ${encoding} database, text and bytes states come back byte for byte`, async () => {
+    // JSON state is read as text: the server converts it to its own encoding and back.
+    const other = await freshDatabase('encoding', encoding)
+    const rm = await expectRight(postgresRecordManager({ url: other.url, tableName: 'events' }))
+    try {
+      const encode = (text: string) => new TextEncoder().encode(text)
+      const items = [
+        { ...item('enc', 1), state: encode('{"latin":"é"}') },
+        { ...item('enc', 2), state: encode('{"beyond":"☕ 𝄞"}') },
+        { ...item('enc', 3), state: Uint8Array.of(0x7b, 0xe9, 0x7d) }
+      ]
+      await expectRight(rm.insertItems(items))
+      const plain = (e: StoredEvent) => [e.originatorVersion, Array.from(e.state)]
+      assert.equal((await expectRight(rm.listItems('enc'))).map(plain), items.map(plain))
+      assert.equal((await expectRight(rm.listItems('enc', { lte: 1 }))).map(plain), items.slice(0, 1).map(plain))
+      assert.equal((await expectRight(rm.selectNotifications(START, 10))).map(plain), items.map(plain))
+    } finally {
+      await rm.close()
+      await other.drop()
+    }
+  })
+}
+
 pg('a postgres.js sql that is not one is InvalidConfig, not an exception', async () => {
   const refused = await postgresRecordManager({ sql: {} as never })()
   assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidConfig')

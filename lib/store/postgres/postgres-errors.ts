@@ -48,6 +48,18 @@ const codeOf = (cause: unknown): string | undefined =>
     ? cause.code
     : undefined
 
+/** Bytes that are not UTF-8 (22021), or text the database's encoding cannot hold (22P05). */
+const NOT_TEXT = new Set(['22021', '22P05'])
+
+/**
+ * Whether `cause` is the server refusing to read bytes as text: they are not
+ * UTF-8, or the database's encoding has no place for some character.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const isNotText = (cause: unknown): boolean => NOT_TEXT.has(codeOf(cause) ?? '')
+
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
 /**

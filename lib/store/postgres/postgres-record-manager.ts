@@ -25,7 +25,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { Kysely, sql, type Generated } from 'kysely'
+import { Kysely, sql, type CompiledQuery, type Generated } from 'kysely'
 import postgres from 'postgres'
 import {
   invalidConfig,
@@ -46,7 +46,7 @@ import { resolveTableOptions, type EventRow, type TableOptions } from '../schema
 import { formatPosition, parsePosition, POSTGRES_RULES } from './postgres-arguments.js'
 import { postgresDialect } from './postgres-dialect.js'
 import type { PostgresSql } from './postgres-driver.js'
-import { classifyPostgresError } from './postgres-errors.js'
+import { classifyPostgresError, isNotText } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
 import { listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
@@ -201,7 +201,10 @@ interface ItemRow {
   readonly originator_id: string
   readonly originator_version: number
   readonly topic: string
-  readonly state: Uint8Array
+  /** The state, unless it came as text. */
+  readonly state_bytes: Uint8Array | null
+  /** The state, when it is UTF-8 JSON (see {@link TEXT_STATE}). */
+  readonly state_text: string | null
 }
 
 interface NotificationRow extends ItemRow {
@@ -210,12 +213,14 @@ interface NotificationRow extends ItemRow {
   readonly txid: string
 }
 
+// postgres.js and node-postgres return bytea as a Buffer, which is a Uint8Array.
+const stateOf = (r: ItemRow): Uint8Array => (r.state_text === null ? (r.state_bytes as Uint8Array) : Buffer.from(r.state_text, 'utf8'))
+
 const toItem = (r: ItemRow): StoredEvent => ({
   originatorId: r.originator_id,
   originatorVersion: r.originator_version,
   topic: r.topic,
-  // postgres.js and node-postgres return bytea as a Buffer, which is a Uint8Array.
-  state: r.state
+  state: stateOf(r)
 })
 
 const toNotification = (r: NotificationRow): Notification => {
@@ -225,12 +230,31 @@ const toNotification = (r: NotificationRow): Notification => {
     originatorId: r.originator_id,
     originatorVersion: r.originator_version,
     topic: r.topic,
-    state: r.state,
+    state: stateOf(r),
     position: formatPosition(r.txid, id)
   }
 }
 
-const ITEM_COLUMNS = ['originator_id', 'originator_version', 'topic', 'state'] as const
+/** The state is JSON (the library's plain state: compressed and encrypted state starts with a marker byte). */
+const IS_JSON = sql<boolean>`substring(state from 1 for 1) = '\\x7b'::bytea`
+
+/**
+ * The columns of an item, with JSON state as text. PostgreSQL sends bytea as
+ * hex, twice its size, which the server encodes and the client decodes back:
+ * for the small states of most events, that cost more than the rest of a log
+ * read. Text that is not UTF-8 (or that the database's encoding cannot hold)
+ * fails the whole select: such a read is made again with {@link BYTE_STATE}.
+ */
+const TEXT_STATE = [
+  'originator_id',
+  'originator_version',
+  'topic',
+  sql<Uint8Array | null>`case when ${IS_JSON} then null else state end`.as('state_bytes'),
+  sql<string | null>`case when ${IS_JSON} then convert_from(state, 'UTF8') end`.as('state_text')
+] as const
+
+/** The columns of an item, all state as bytes. */
+const BYTE_STATE = ['originator_id', 'originator_version', 'topic', 'state as state_bytes', sql<string | null>`null`.as('state_text')] as const
 
 const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
   Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
@@ -328,48 +352,62 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
   const readRows: RowReader = (query, toA) => (closing !== undefined ? closed() : rows(query, toA))
 
-  const itemsOf = itemsQuery(records, table, ITEM_COLUMNS)
-  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), toItem))
+  /**
+   * Reads with JSON state as text; if the server cannot read some state as
+   * text, reads again with all of it as bytes, so that the event mapper
+   * reports that state as it would any other it cannot decode.
+   */
+  const readState = <R, A>(asText: () => CompiledQuery, asBytes: () => CompiledQuery, toA: (row: R) => A) =>
+    readRows(asText, toA).then((result) =>
+      E.isLeft(result) && 'cause' in result.left && isNotText(result.left.cause) ? readRows(asBytes, toA) : result
+    )
 
-  const notifications = () =>
+  const itemsAsText = itemsQuery(records, table, TEXT_STATE)
+  const itemsAsBytes = itemsQuery(records, table, BYTE_STATE)
+  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) =>
+    readState(() => itemsAsText(originatorId, bounds), () => itemsAsBytes(originatorId, bounds), toItem)
+  )
+
+  const notifications = (state: typeof TEXT_STATE | typeof BYTE_STATE) =>
     db
       .selectFrom(table)
       // The text cast is aliased apart from the column, so ORDER BY still means the xid8 column.
-      .select(['id', ...ITEM_COLUMNS, sql<string>`transaction_id::text`.as('txid')])
+      .select(['id', ...state, sql<string>`transaction_id::text`.as('txid')])
       .where(SETTLED)
 
   // The same pair as the ORDER BY, so the index on (transaction_id, id) serves both.
-  const pageFromStart = reusableQuery((values) => notifications().orderBy('transaction_id').orderBy('id').limit(values[0] as number), [1_000_001])
-  const pageAfter = reusableQuery(
-    (values) =>
-      notifications()
-        .where(sql<boolean>`(transaction_id, id) > (${values[0]}::xid8, ${values[1]}::bigint)`)
-        .orderBy('transaction_id')
-        .orderBy('id')
-        .limit(values[2] as number),
-    ['1000001', '1000002', 1_000_003]
-  )
+  const pagesWith = (state: typeof TEXT_STATE | typeof BYTE_STATE) => ({
+    fromStart: reusableQuery((values) => notifications(state).orderBy('transaction_id').orderBy('id').limit(values[0] as number), [1_000_001]),
+    after: reusableQuery(
+      (values) =>
+        notifications(state)
+          .where(sql<boolean>`(transaction_id, id) > (${values[0]}::xid8, ${values[1]}::bigint)`)
+          .orderBy('transaction_id')
+          .orderBy('id')
+          .limit(values[2] as number),
+      ['1000001', '1000002', 1_000_003]
+    )
+  })
+  const pagesAsText = pagesWith(TEXT_STATE)
+  const pagesAsBytes = pagesWith(BYTE_STATE)
 
   const selectNotifications = selectNotificationsWith(parsePosition, POSTGRES_RULES, (at, limit) => {
     if (closing !== undefined) return closed()
     if (limit === 0) return Promise.resolve(E.right([]))
-    return readRows(() => (at === undefined ? pageFromStart([limit]) : pageAfter([at.transactionId, at.id, limit])), toNotification)
+    const page = (pages: typeof pagesAsText) => () =>
+      at === undefined ? pages.fromStart([limit]) : pages.after([at.transactionId, at.id, limit])
+    return readState(page(pagesAsText), page(pagesAsBytes), toNotification)
   })
 
-  const selectNotificationRange = (start: number, end: number) =>
+  const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
     pipe(
       TE.fromEither(validateIdRange(start, end)),
-      TE.chainW(() =>
-        attempt(async () => {
-          if (start > end) return []
-          const rows: ReadonlyArray<NotificationRow> = await notifications()
-            .where('id', '>=', start)
-            .where('id', '<=', end)
-            .orderBy('id')
-            .execute()
-          return rows.map(toNotification)
-        })
-      )
+      TE.chainW(() => () => {
+        if (start > end) return Promise.resolve(E.right([]))
+        const range = (state: typeof TEXT_STATE | typeof BYTE_STATE) => () =>
+          notifications(state).where('id', '>=', start).where('id', '<=', end).orderBy('id').compile()
+        return readState(range(TEXT_STATE), range(BYTE_STATE), toNotification)
+      })
     )
 
   const maxNotificationId = () =>
