@@ -95,6 +95,15 @@ export interface NotificationLogOptions {
 // constructors
 // -------------------------------------------------------------------------------------
 
+/**
+ * Resolves after two turns of the event loop's check phase. A query is not on
+ * the wire when the call that makes it returns: Kysely reaches the driver
+ * through several promise steps, and postgres.js writes from a
+ * `setImmediate`. Decoding a page takes the thread for milliseconds, so the
+ * read-ahead waits for its query to leave first.
+ */
+const ioTurns = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
+
 const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
 const MAX_PAGE = 10_000
 
@@ -132,6 +141,37 @@ export const notificationLog = (
     }
   }
 
+  /**
+   * Read-ahead. A full page suggests the reader is catching up, so the next
+   * page is asked for before this one is decoded, and the server works while
+   * the client decodes. A page read earlier is what a read now would return
+   * only if it was full: rows that became visible since sort after every row
+   * that was visible then (the log's order never changes), so they could only
+   * have lengthened a short page. Anything else is read afresh.
+   */
+  let ahead: { readonly position: Position; readonly limit: number; readonly page: ReturnType<typeof select> } | undefined
+
+  const fetchPage = (position: Position, limit: number): ReturnType<typeof select> => {
+    const earlier = ahead
+    ahead = undefined
+    if (earlier === undefined || earlier.position !== position || earlier.limit !== limit) return select(position, limit)
+    return earlier.page.then((page) => (E.isRight(page) && page.right.length === limit ? page : select(position, limit)))
+  }
+
+  /** Asks for the page after a full one; true if it did. */
+  const readAhead = (notifications: ReadonlyArray<Notification>, limit: number): boolean => {
+    const last = notifications[notifications.length - 1]
+    if (notifications.length < limit || last === undefined) return false
+    ahead = { position: last.position, limit, page: select(last.position, limit) }
+    return true
+  }
+
+  const toPage = (notifications: ReadonlyArray<Notification>, position: Position): E.Either<LogError, Page> => {
+    const items = decodeAll(notifications)
+    if (E.isLeft(items)) return items
+    return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })
+  }
+
   return {
     sectionSize,
     maxId: () => recordManager.maxNotificationId(),
@@ -141,11 +181,10 @@ export const notificationLog = (
       }
       // A reader pages through here: one promise step, not a chain of combinators.
       return () =>
-        select(position, limit).then((page): E.Either<LogError, Page> => {
+        fetchPage(position, limit).then((page): E.Either<LogError, Page> | Promise<E.Either<LogError, Page>> => {
           if (E.isLeft(page)) return page
-          const items = decodeAll(page.right)
-          if (E.isLeft(items)) return items
-          return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })
+          if (!readAhead(page.right, limit)) return toPage(page.right, position)
+          return ioTurns().then(() => toPage(page.right, position))
         })
     },
     section: (sectionId) => {

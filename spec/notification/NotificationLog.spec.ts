@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createApplication, notificationLog, START, type Application, type Section } from '../../lib/index.js'
+import * as TE from 'fp-ts/lib/TaskEither.js'
+import { createApplication, notificationLog, START, type Application, type Position, type RecordManager, type Section } from '../../lib/index.js'
+import { storeFailure } from '../../lib/errors/EventfoldError.js'
 import { guard } from '../support/hooks.js'
 import { Counter } from '../support/kinds.js'
 import { expectLeft, expectRight } from '../store/conformance.js'
@@ -110,3 +112,81 @@ given('a decoder that throws is a DecodeError; a record manager that throws or r
 })
 
 given.run()
+
+// -------------------------------------------------------------------------------------
+// read-ahead
+// -------------------------------------------------------------------------------------
+
+const ahead = suite('NotificationLog read-ahead')
+
+/** The application's log over its record manager, with every select it makes recorded. */
+const counted = (app: Application, fail?: (call: number) => boolean) => {
+  const store = app.eventStore.recordManager
+  const calls: Array<{ readonly position: Position; readonly limit: number }> = []
+  const watched: RecordManager = {
+    ...store,
+    selectNotifications: (position, limit) => {
+      calls.push({ position, limit })
+      const call = calls.length
+      return fail?.(call) === true ? TE.left(storeFailure(`select ${call} failed`, undefined)) : store.selectNotifications(position, limit)
+    }
+  }
+  return { calls, log: notificationLog(watched, app.eventStore.mapper.toLogged) }
+}
+
+ahead('after a full page the next is asked for at once, and the next read uses it', async () => {
+  const app = await open(25)
+  try {
+    const { calls, log } = counted(app)
+    const first = await expectRight(log.readFrom(START, 10))
+    assert.equal(calls, [{ position: START, limit: 10 }, { position: first.position, limit: 10 }])
+    const second = await expectRight(log.readFrom(first.position, 10))
+    assert.equal(second.items.map((n) => n.id), [11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    // The second page came from the read-ahead; being full, it asked for the third.
+    assert.equal(calls.slice(2), [{ position: second.position, limit: 10 }])
+    // The third page was short when read ahead, so it is read again rather than trusted.
+    const third = await expectRight(log.readFrom(second.position, 10))
+    assert.equal(third.items.map((n) => n.id), [21, 22, 23, 24, 25])
+    assert.equal(calls.slice(3), [{ position: second.position, limit: 10 }])
+  } finally {
+    await app.close()
+  }
+})
+
+ahead('events saved after a short page was read ahead are not missed', async () => {
+  const app = await open(20)
+  try {
+    const { log } = counted(app)
+    const first = await expectRight(log.readFrom(START, 10))
+    const second = await expectRight(log.readFrom(first.position, 10))
+    // Read ahead now: an empty page after event 20.
+    for (let i = 0; i < 3; i++) await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
+    const third = await expectRight(log.readFrom(second.position, 10))
+    assert.equal(third.items.map((n) => n.id), [21, 22, 23])
+  } finally {
+    await app.close()
+  }
+})
+
+ahead('a read at another position or limit, or after a failed read-ahead, reads afresh', async () => {
+  const app = await open(25)
+  try {
+    const { calls, log } = counted(app, (call) => call === 2)
+    const first = await expectRight(log.readFrom(START, 10))
+    // The read-ahead (call 2) failed: the next read asks again and succeeds.
+    const second = await expectRight(log.readFrom(first.position, 10))
+    assert.equal(second.items.map((n) => n.id), [11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+    assert.equal(calls[2], { position: first.position, limit: 10 })
+    // Read ahead from event 20 with limit 10; asked for with limit 3, it reads afresh.
+    const other = await expectRight(log.readFrom(second.position, 3))
+    assert.equal(other.items.map((n) => n.id), [21, 22, 23])
+    // Asked afresh, then (that page being full) read ahead after it.
+    assert.equal(calls.slice(-2), [{ position: second.position, limit: 3 }, { position: other.position, limit: 3 }])
+    const again = await expectRight(log.readFrom(START, 4))
+    assert.equal(again.items.map((n) => n.id), [1, 2, 3, 4])
+  } finally {
+    await app.close()
+  }
+})
+
+ahead.run()
