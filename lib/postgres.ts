@@ -9,7 +9,13 @@
  * @since 0.1.0
  */
 export { postgresDialect } from './store/postgres/postgres-dialect.js'
-export { postgresDriver, DEFAULT_MAX_PREPARED_PARAMETERS, type PostgresDriverConfig, type PostgresSql } from './store/postgres/postgres-driver.js'
+export {
+  postgresDriver,
+  DEFAULT_MAX_PREPARED_PARAMETERS,
+  type PostgresDriver,
+  type PostgresDriverConfig,
+  type PostgresSql
+} from './store/postgres/postgres-driver.js'
 export {
   postgresRecordManager,
   DEFAULT_CONNECT_TIMEOUT_SECONDS,

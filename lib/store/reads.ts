@@ -32,18 +32,22 @@ export type RowReader = <R, A>(query: () => CompiledQuery, toA: (row: R) => A) =
 /**
  * A {@link RowReader} over `db` whose every failure is a `Left` of `classify`:
  * compiling (a caller's Kysely plugins may throw), running, and mapping a row.
- * It never throws or rejects.
+ * It never throws or rejects. `run` runs the compiled query; by default
+ * Kysely's executor does.
  *
  * @category constructors
  * @since 0.1.0
  */
 export const rowReader =
-  (db: Kysely<RecordsDatabase>, classify: (error: unknown) => StoreError): RowReader =>
+  (
+    db: Kysely<RecordsDatabase>,
+    classify: (error: unknown) => StoreError,
+    run: (query: CompiledQuery) => Promise<ReadonlyArray<unknown>> = (query) => db.executeQuery(query).then((result) => result.rows)
+  ): RowReader =>
   <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
     try {
-      return db
-        .executeQuery<R>(query())
-        .then((result): E.Either<StoreError, Array<A>> => E.right(result.rows.map(toA)))
+      return run(query())
+        .then((rows): E.Either<StoreError, Array<A>> => E.right((rows as ReadonlyArray<R>).map(toA)))
         .catch((error: unknown) => E.left(classify(error)))
     } catch (error) {
       return Promise.resolve(E.left(classify(error)))

@@ -1,8 +1,9 @@
-import { AbortedTransactionError, Kysely, sql } from 'kysely'
+import { AbortedTransactionError, CompiledQuery, Kysely, sql } from 'kysely'
 import postgres from 'postgres'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { postgresDialect } from '../../lib/store/postgres/postgres-dialect.js'
+import { dialectOver, postgresDialect } from '../../lib/store/postgres/postgres-dialect.js'
+import { postgresDriver } from '../../lib/store/postgres/postgres-driver.js'
 import { guard } from '../support/hooks.js'
 import { freshDatabase, type FreshDatabase } from '../support/postgres.js'
 
@@ -252,6 +253,32 @@ driver('destroying Kysely leaves a pool it does not own open', async (context) =
   const [row] = await pool`select 1 as one`
   assert.is(row?.['one'], 1)
   await pool.end()
+})
+
+driver('readRows runs a select on the pool around the executor, and destroying waits for it', async (context) => {
+  await context.admin`insert into things (id, name) values (1, 'one'), (2, 'two')`
+  const pool = postgres(context.database.url, { max: 2, onnotice: () => undefined })
+  const own = postgresDriver({ sql: pool, endOnDestroy: true })
+  const db = new Kysely<Database>({ dialect: dialectOver(() => own) })
+  const select = db.selectFrom('things').select(['id', 'name']).where('id', '>', 0).orderBy('id').compile()
+  // Kysely destroys only a driver it has used.
+  assert.is((await db.executeQuery(select)).rows.length, 2)
+  assert.equal(await own.readRows(select), [
+    { id: 1, name: 'one' },
+    { id: 2, name: 'two' }
+  ])
+  // Prepared, like the driver's own statements.
+  const prepared = await own.readRows<{ n: string }>(CompiledQuery.raw(`select count(*) as n from pg_prepared_statements where statement like '%"things"%'`, []))
+  assert.ok(Number(prepared[0]?.n) >= 1)
+  // A read in flight when Kysely is destroyed still completes; one after it is refused.
+  const slow = own.readRows<{ id: number }>(CompiledQuery.raw('select id from things, pg_sleep(0.2) where id = $1', [2]))
+  await db.destroy()
+  assert.equal(await slow, [{ id: 2 }])
+  const after = await own.readRows(select).then(
+    () => 'resolved',
+    (error: unknown) => (error as { code?: string }).code
+  )
+  assert.is(after, 'CONNECTION_ENDED')
 })
 
 driver.run()

@@ -34,6 +34,24 @@ test('a row reader never throws or rejects: compiling, running and mapping each 
   assert.equal(E.isLeft(mapping) && mapping.left.message, 'no map')
 })
 
+test('a row reader given its own runner runs queries with it, and classifies what it throws or rejects', async () => {
+  const ran: Array<string> = []
+  const own = rowReader(db, classify, async (query) => {
+    ran.push(query.sql)
+    return [{ n: 1 }, { n: 2 }]
+  })
+  assert.equal(await own(() => CompiledQuery.raw('select around'), (r: { n: number }) => r.n), E.right([1, 2]))
+  assert.equal(ran, ['select around'])
+  const throwing = rowReader(db, classify, () => {
+    throw new Error('no run')
+  })
+  const thrown = await throwing(() => CompiledQuery.raw('select 1'), (r) => r)
+  assert.equal(E.isLeft(thrown) && thrown.left.message, 'no run')
+  const rejecting = rowReader(db, classify, () => Promise.reject(new Error('run failed')))
+  const rejected = await rejecting(() => CompiledQuery.raw('select 1'), (r) => r)
+  assert.equal(E.isLeft(rejected) && rejected.left.message, 'run failed')
+})
+
 test('listItems checks the originator id, then the bounds, and reads only when both hold', async () => {
   const asked: Array<unknown> = []
   const listItems = listItemsWith(SQLITE_RULES, async (id, bounds) => {

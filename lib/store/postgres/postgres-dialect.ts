@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type Dialect } from 'kysely'
-import { postgresDriver, type PostgresDriverConfig } from './postgres-driver.js'
+import { postgresDriver, type PostgresDriver, type PostgresDriverConfig } from './postgres-driver.js'
 
 /**
  * The PostgreSQL dialect over postgres.js, with prepared statements and a
@@ -20,8 +20,17 @@ import { postgresDriver, type PostgresDriverConfig } from './postgres-driver.js'
  * @category constructors
  * @since 0.1.0
  */
-export const postgresDialect = (config: PostgresDriverConfig): Dialect => ({
-  createDriver: () => postgresDriver(config),
+export const postgresDialect = (config: PostgresDriverConfig): Dialect => dialectOver(() => postgresDriver(config))
+
+/**
+ * The PostgreSQL dialect over a driver its caller built, and so can also read
+ * around Kysely's executor with (see {@link PostgresDriver.readRows}).
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const dialectOver = (createDriver: () => PostgresDriver): Dialect => ({
+  createDriver,
   createAdapter: () => new PostgresAdapter(),
   createQueryCompiler: () => new PostgresQueryCompiler(),
   createIntrospector: (db) => new PostgresIntrospector(db)

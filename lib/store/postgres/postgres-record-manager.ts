@@ -44,8 +44,8 @@ import type {
 import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { resolveTableOptions, type EventRow, type TableOptions } from '../schema.js'
 import { formatPosition, parsePosition, POSTGRES_RULES } from './postgres-arguments.js'
-import { postgresDialect } from './postgres-dialect.js'
-import type { PostgresSql } from './postgres-driver.js'
+import { dialectOver } from './postgres-dialect.js'
+import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError, isNotText } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
 import { listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
@@ -117,6 +117,8 @@ type Records = Record<string, PostgresRow>
 
 interface Opened {
   readonly db: Kysely<Records>
+  /** Runs a compiled select on the pool around Kysely's executor: only over our own Kysely, which has no plugins. */
+  readonly readRows?: (compiled: CompiledQuery) => Promise<ReadonlyArray<unknown>>
   /** Releases what we opened; never rejects. */
   readonly close: () => Promise<void>
   /** Like `close`, but abandons queries still waiting for a server that never answered. */
@@ -143,11 +145,13 @@ const validatePool = (pool: PostgresSql): E.Either<InvalidConfig, PostgresSql> =
 }
 
 const ownKysely = (pool: PostgresSql, owned: boolean): Opened => {
-  const db = new Kysely<Records>({ dialect: postgresDialect({ sql: pool, endOnDestroy: owned }) })
+  const driver = postgresDriver({ sql: pool, endOnDestroy: owned })
+  const db = new Kysely<Records>({ dialect: dialectOver(() => driver) })
   let closing: Promise<void> | undefined
   const close = () => (closing ??= db.destroy().catch(() => undefined))
   return {
     db,
+    readRows: driver.readRows,
     close,
     // postgres.js's end() waits for queued queries, which may be waiting on a server that is not there.
     abort: async () => {
@@ -347,7 +351,8 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
 
   // The hot reads: see reads.ts and select-compiler.ts. A closed store answers
   // before anything is compiled or sent.
-  const rows = rowReader(records, orMissingPredecessor(classifyPostgresError()))
+  // The hot reads go around Kysely's executor when the Kysely instance is ours.
+  const rows = rowReader(records, orMissingPredecessor(classifyPostgresError()), opened.readRows)
   const closed = (): Promise<E.Either<StoreError, never>> =>
     Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
   const readRows: RowReader = (query, toA) => (closing !== undefined ? closed() : rows(query, toA))
