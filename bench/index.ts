@@ -1,6 +1,8 @@
 /**
  * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,mysql]
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
+ * npm run bench -- --suite floor: raw postgres.js that JSON.parses
+ *   each state beside the bare driver, the floor under the library's reads
  *
  * Each workload runs through the whole library (decide, encode, store) and
  * through the raw driver in the same process, on the same data shape, the two
@@ -11,7 +13,7 @@
  */
 import { parseArgs } from 'node:util'
 import { mysqlBench } from './mysql.js'
-import { postgresBench } from './postgres.js'
+import { postgresBench, postgresFloor } from './postgres.js'
 import { snapshotsBench } from './snapshots.js'
 import { sqliteBench } from './sqlite.js'
 import { median, pairedRun, type Comparison, type Figures } from './workload.js'
@@ -71,13 +73,14 @@ const report = async (bench: Comparison): Promise<void> => {
 }
 
 const benches: Array<Comparison> = []
-if (only.has('sqlite')) benches.push(sqliteBench)
+const floor = values.suite === 'floor'
+if (only.has('sqlite') && !floor) benches.push(sqliteBench)
 if (only.has('postgres')) {
   const url = process.env['PG_URL']
   if (url === undefined || url === '') console.log('SKIPPED postgresql: set PG_URL to benchmark it')
-  else benches.push(postgresBench(url))
+  else benches.push(floor ? postgresFloor(url) : postgresBench(url))
 }
-if (only.has('mysql')) {
+if (only.has('mysql') && !floor) {
   const url = process.env['MYSQL_URL']
   if (url === undefined || url === '') console.log('SKIPPED mysql: set MYSQL_URL to benchmark it')
   else benches.push(mysqlBench(url))

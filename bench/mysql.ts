@@ -64,6 +64,9 @@ const raw = (url: string) => async (): Promise<Side> => {
       if (end !== undefined) last = Number(end.id)
       return page.length
     },
+    rewind: () => {
+      last = 0
+    },
     reset: async () => {
       await eight.query(`DELETE FROM ${name}`)
       last = 0

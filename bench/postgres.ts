@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { createApplication } from '../lib/index.js'
-import { EVENTS_PER_AGGREGATE, PAGE, Tally, librarySide, must, pool, rawState, type Comparison, type Side } from './workload.js'
+import { EVENTS_PER_AGGREGATE, PAGE, Tally, librarySide, must, parseState, pool, rawState, type Comparison, type Side } from './workload.js'
 
 const table = (): string => `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`
 
@@ -29,7 +29,12 @@ const library = (url: string) => async (): Promise<Side> => {
   })
 }
 
-const raw = (url: string) => async (): Promise<Side> => {
+/**
+ * Raw postgres.js. With `parse`, it also JSON.parses each state it reads: the
+ * least any reader of these events must do, which the `floor` suite compares
+ * with the bare driver.
+ */
+const raw = (url: string, parse = false) => async (): Promise<Side> => {
   const name = table()
   const [one, eight] = pools(url)
   // The same shape as the library's table.
@@ -62,18 +67,24 @@ const raw = (url: string) => async (): Promise<Side> => {
         const got = await eight`SELECT originator_id, originator_version, topic, state FROM ${eight(name)}
           WHERE originator_id = ${id} ORDER BY originator_version`
         if (got.length !== EVENTS_PER_AGGREGATE) throw new Error('raw load')
+        if (parse) for (const row of got) parseState(row['state'])
       }),
     // The library's ordering rule: settled transactions only, by (transaction_id, id).
     nextPage: async () => {
       const page = await eight`SELECT id, originator_id, originator_version, topic, state, transaction_id::text AS tx FROM ${eight(name)}
         WHERE (transaction_id, id) > (${tx}::xid8, ${last}) AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY transaction_id, id LIMIT ${PAGE}`
+      if (parse) for (const row of page) parseState(row['state'])
       const end = page[page.length - 1]
       if (end !== undefined) {
         tx = end['tx'] as string
         last = Number(end['id'])
       }
       return page.length
+    },
+    rewind: () => {
+      tx = '0'
+      last = 0
     },
     reset: async () => {
       await eight.unsafe(`TRUNCATE ${name}`)
@@ -89,3 +100,14 @@ const raw = (url: string) => async (): Promise<Side> => {
 }
 
 export const postgresBench = (url: string): Comparison => ({ name: `postgresql (${new URL(url).host})`, library: library(url), raw: raw(url) })
+
+/**
+ * The floor under the library's reads: raw postgres.js that JSON.parses each
+ * state (in the library's place) beside the bare driver. Its saves are the
+ * same on both sides.
+ */
+export const postgresFloor = (url: string): Comparison => ({
+  name: `postgresql (${new URL(url).host}): raw postgres.js + JSON.parse of each state, beside raw postgres.js`,
+  library: raw(url, true),
+  raw: raw(url)
+})

@@ -43,6 +43,9 @@ const raw = async (): Promise<Side> => {
       last = rows[rows.length - 1]?.id ?? last
       return rows.length
     },
+    rewind: () => {
+      last = 0
+    },
     reset: async () => {
       empty.run()
       last = 0
