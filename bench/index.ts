@@ -3,6 +3,8 @@
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  * npm run bench -- --suite floor: raw postgres.js that JSON.parses
  *   each state beside the bare driver, the floor under the library's reads
+ * npm run bench -- --suite calibrate: raw postgres.js beside itself, the
+ *   bench's own noise and bias
  *
  * Each workload runs through the whole library (decide, encode, store) and
  * through the raw driver in the same process, on the same data shape, the two
@@ -13,7 +15,7 @@
  */
 import { parseArgs } from 'node:util'
 import { mysqlBench } from './mysql.js'
-import { postgresBench, postgresFloor } from './postgres.js'
+import { postgresBench, postgresCalibration, postgresFloor } from './postgres.js'
 import { snapshotsBench } from './snapshots.js'
 import { sqliteBench } from './sqlite.js'
 import { median, pairedRun, type Comparison, type Figures } from './workload.js'
@@ -73,14 +75,15 @@ const report = async (bench: Comparison): Promise<void> => {
 }
 
 const benches: Array<Comparison> = []
-const floor = values.suite === 'floor'
-if (only.has('sqlite') && !floor) benches.push(sqliteBench)
+// The floor and calibration suites compare raw postgres.js with itself.
+const rawOnly = values.suite === 'floor' || values.suite === 'calibrate'
+if (only.has('sqlite') && !rawOnly) benches.push(sqliteBench)
 if (only.has('postgres')) {
   const url = process.env['PG_URL']
   if (url === undefined || url === '') console.log('SKIPPED postgresql: set PG_URL to benchmark it')
-  else benches.push(floor ? postgresFloor(url) : postgresBench(url))
+  else benches.push(values.suite === 'floor' ? postgresFloor(url) : values.suite === 'calibrate' ? postgresCalibration(url) : postgresBench(url))
 }
-if (only.has('mysql') && !floor) {
+if (only.has('mysql') && !rawOnly) {
   const url = process.env['MYSQL_URL']
   if (url === undefined || url === '') console.log('SKIPPED mysql: set MYSQL_URL to benchmark it')
   else benches.push(mysqlBench(url))

@@ -102,6 +102,16 @@ const raw = (url: string, parse = false) => async (): Promise<Side> => {
 export const postgresBench = (url: string): Comparison => ({ name: `postgresql (${new URL(url).host})`, library: library(url), raw: raw(url) })
 
 /**
+ * Raw postgres.js beside itself: the same code on both sides, so every ratio
+ * away from 1 is the bench's own noise and bias on this machine.
+ */
+export const postgresCalibration = (url: string): Comparison => ({
+  name: `postgresql (${new URL(url).host}): raw postgres.js beside itself`,
+  library: raw(url),
+  raw: raw(url)
+})
+
+/**
  * The floor under the library's reads: raw postgres.js that JSON.parses each
  * state (in the library's place) beside the bare driver. Its saves are the
  * same on both sides.
