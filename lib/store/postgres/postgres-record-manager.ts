@@ -349,9 +349,9 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       )
     )
 
-  // The hot reads: see reads.ts and select-compiler.ts. A closed store answers
-  // before anything is compiled or sent.
-  // The hot reads go around Kysely's executor when the Kysely instance is ours.
+  // The hot reads: see reads.ts and select-compiler.ts. They go around Kysely's
+  // executor when the Kysely instance is ours. A closed store answers before
+  // anything is compiled or sent.
   const rows = rowReader(records, orMissingPredecessor(classifyPostgresError()), opened.readRows)
   const closed = (): Promise<E.Either<StoreError, never>> =>
     Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
