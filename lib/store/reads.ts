@@ -42,13 +42,16 @@ export const rowReader =
   (
     db: Kysely<RecordsDatabase>,
     classify: (error: unknown) => StoreError,
-    run: (query: CompiledQuery) => Promise<ReadonlyArray<unknown>> = (query) => db.executeQuery(query).then((result) => result.rows)
+    run?: (query: CompiledQuery) => Promise<ReadonlyArray<unknown>>
   ): RowReader =>
   <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
     try {
-      return run(query())
-        .then((rows): E.Either<StoreError, Array<A>> => E.right((rows as ReadonlyArray<R>).map(toA)))
-        .catch((error: unknown) => E.left(classify(error)))
+      // One promise step either way: a load runs this once per aggregate.
+      const read: Promise<E.Either<StoreError, Array<A>>> =
+        run === undefined
+          ? db.executeQuery<R>(query()).then((result) => E.right(result.rows.map(toA)))
+          : run(query()).then((rows) => E.right((rows as ReadonlyArray<R>).map(toA)))
+      return read.catch((error: unknown) => E.left(classify(error)))
     } catch (error) {
       return Promise.resolve(E.left(classify(error)))
     }
