@@ -44,6 +44,9 @@ const raw = (url: string) => async (): Promise<Side> => {
   const params = (id: string) =>
     Array.from({ length: EVENTS_PER_AGGREGATE }, (_, i) => [id, i + 1, i === 0 ? 'bench#Tally.Started' : 'bench#Tally.Counted', rawState(i + 1, id)]).flat()
   let last = 0
+  const rewind = (): void => {
+    last = 0
+  }
   return {
     saveOne: async (ids) => {
       for (const id of ids) await one.execute(insertSql, params(id))
@@ -64,12 +67,10 @@ const raw = (url: string) => async (): Promise<Side> => {
       if (end !== undefined) last = Number(end.id)
       return page.length
     },
-    rewind: () => {
-      last = 0
-    },
+    rewind,
     reset: async () => {
       await eight.query(`DELETE FROM ${name}`)
-      last = 0
+      rewind()
     },
     close: async () => {
       await eight.query(`DROP TABLE ${name}`)

@@ -54,6 +54,10 @@ const raw = (url: string, parse = false) => async (): Promise<Side> => {
     sql`INSERT INTO ${sql(name)} ${sql(rows(id), 'originator_id', 'originator_version', 'topic', 'state')}`
   let tx = '0'
   let last = 0
+  const rewind = (): void => {
+    tx = '0'
+    last = 0
+  }
   return {
     saveOne: async (ids) => {
       for (const id of ids) await insert(one, id)
@@ -82,14 +86,10 @@ const raw = (url: string, parse = false) => async (): Promise<Side> => {
       }
       return page.length
     },
-    rewind: () => {
-      tx = '0'
-      last = 0
-    },
+    rewind,
     reset: async () => {
       await eight.unsafe(`TRUNCATE ${name}`)
-      tx = '0'
-      last = 0
+      rewind()
     },
     close: async () => {
       await eight.unsafe(`DROP TABLE ${name}`)

@@ -27,6 +27,9 @@ const raw = async (): Promise<Side> => {
   const page = db.prepare(`SELECT id, originator_id, originator_version, topic, state FROM raw_events WHERE id > ? ORDER BY id LIMIT ${PAGE}`)
   const empty = db.prepare('DELETE FROM raw_events')
   let last = 0
+  const rewind = (): void => {
+    last = 0
+  }
   return {
     saveOne: async (ids) => {
       for (const id of ids) {
@@ -43,12 +46,10 @@ const raw = async (): Promise<Side> => {
       last = rows[rows.length - 1]?.id ?? last
       return rows.length
     },
-    rewind: () => {
-      last = 0
-    },
+    rewind,
     reset: async () => {
       empty.run()
-      last = 0
+      rewind()
     },
     close: async () => {
       db.close()

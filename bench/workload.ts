@@ -241,6 +241,9 @@ export const pairedRun = async (sides: readonly [Side, Side], aggregates: number
 export const librarySide = (one: Application, eight: Application | undefined, empty: () => Promise<void>, close: () => Promise<void>): Side => {
   const loads = eight ?? one
   let reader = loads.reader({ pageSize: PAGE })
+  const rewind = (): void => {
+    reader = loads.reader({ pageSize: PAGE })
+  }
   return {
     saveOne: async (ids) => {
       for (const id of ids) await must(one.save(tenEvents(id)))
@@ -263,12 +266,10 @@ export const librarySide = (one: Application, eight: Application | undefined, em
     },
     // A projection's loop: a page at a time, each handled and let go.
     nextPage: async () => (await must(reader.read({ limit: PAGE }))).length,
-    rewind: () => {
-      reader = loads.reader({ pageSize: PAGE })
-    },
+    rewind,
     reset: async () => {
       await empty()
-      reader = loads.reader({ pageSize: PAGE })
+      rewind()
     },
     close
   }
