@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,mysql]
+ * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql]
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  * npm run bench -- --suite floor: raw postgres.js that JSON.parses
  *   each state beside the bare driver, the floor under the library's reads
@@ -15,7 +15,7 @@
  */
 import { parseArgs } from 'node:util'
 import { mysqlBench } from './mysql.js'
-import { postgresBench, postgresCalibration, postgresFloor } from './postgres.js'
+import { postgresBench, postgresCalibration, postgresFloor, postgresSerialisedBench } from './postgres.js'
 import { snapshotsBench } from './snapshots.js'
 import { sqliteBench } from './sqlite.js'
 import { median, pairedRun, type Comparison, type Figures } from './workload.js'
@@ -24,7 +24,7 @@ const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '3' },
     aggregates: { type: 'string', default: '2000' },
-    only: { type: 'string', default: 'sqlite,postgres,mysql' },
+    only: { type: 'string', default: 'sqlite,postgres,postgres-serialised,mysql' },
     suite: { type: 'string', default: 'drivers' },
     loads: { type: 'string', default: '25' }
   }
@@ -82,6 +82,11 @@ if (only.has('postgres')) {
   const url = process.env['PG_URL']
   if (url === undefined || url === '') console.log('SKIPPED postgresql: set PG_URL to benchmark it')
   else benches.push(values.suite === 'floor' ? postgresFloor(url) : values.suite === 'calibrate' ? postgresCalibration(url) : postgresBench(url))
+}
+if (only.has('postgres-serialised') && !rawOnly) {
+  const url = process.env['PG_URL']
+  if (url === undefined || url === '') console.log('SKIPPED postgresql serialised mode: set PG_URL to benchmark it')
+  else benches.push(postgresSerialisedBench(url))
 }
 if (only.has('mysql') && !rawOnly) {
   const url = process.env['MYSQL_URL']

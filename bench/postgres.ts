@@ -6,17 +6,18 @@
 import { randomUUID } from 'node:crypto'
 import postgres from 'postgres'
 import { createApplication } from '../lib/index.js'
+import type { PostgresMode } from '../lib/postgres.js'
 import { EVENTS_PER_AGGREGATE, PAGE, Tally, librarySide, must, parseState, pool, rawState, type Comparison, type Side } from './workload.js'
 
 const table = (): string => `bench_${randomUUID().replace(/-/g, '').slice(0, 12)}`
 
 const pools = (url: string) => [postgres(url, { max: 1, onnotice: () => undefined }), postgres(url, { max: 8, onnotice: () => undefined })] as const
 
-const library = (url: string) => async (): Promise<Side> => {
+const library = (url: string, postgresMode: PostgresMode = 'snapshot') => async (): Promise<Side> => {
   const name = table()
   const [one, eight] = pools(url)
-  const app1 = await must(createApplication({ sql: one, tableName: name, persist: [Tally], env: {} }))
-  const app8 = await must(createApplication({ sql: eight, tableName: name, persist: [Tally], env: {} }))
+  const app1 = await must(createApplication({ sql: one, tableName: name, persist: [Tally], env: {}, postgresMode }))
+  const app8 = await must(createApplication({ sql: eight, tableName: name, persist: [Tally], env: {}, postgresMode }))
   const empty = async () => {
     await eight.unsafe(`TRUNCATE ${name}`)
   }
@@ -100,6 +101,17 @@ const raw = (url: string, parse = false) => async (): Promise<Side> => {
 }
 
 export const postgresBench = (url: string): Comparison => ({ name: `postgresql (${new URL(url).host})`, library: library(url), raw: raw(url) })
+
+/**
+ * The library in `postgresMode: 'serialised'` (every save holds a table lock
+ * to its commit) beside the same raw baseline. Only its saves differ from the
+ * default mode's; its reads are the same.
+ */
+export const postgresSerialisedBench = (url: string): Comparison => ({
+  name: `postgresql (${new URL(url).host}), postgresMode 'serialised'`,
+  library: library(url, 'serialised'),
+  raw: raw(url)
+})
 
 /**
  * Raw postgres.js beside itself: the same code on both sides, so every ratio
