@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { Kysely, sql as raw } from 'kysely'
+import { Kysely, ParseJSONResultsPlugin, sql as raw } from 'kysely'
 import postgres from 'postgres'
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
@@ -91,9 +91,9 @@ pg('opening by url is a lazy task: each run opens its own pool, and closing one 
   await second.close()
 })
 
-for (const encoding of ['LATIN1', 'SQL_ASCII'] as const) {
+for (const encoding of ['LATIN1', 'SQL_ASCII', 'EUC_JP'] as const) {
   pg(`in a ${encoding} database, text and bytes states come back byte for byte`, async () => {
-    // JSON state is read as text: the server converts it to its own encoding and back.
+    // Text would pass through the database's encoding, and EUC_JP turns U+00A6 into U+FFE4.
     const other = await freshDatabase('encoding', encoding)
     const rm = await expectRight(postgresRecordManager({ url: other.url, tableName: 'events' }))
     try {
@@ -108,12 +108,34 @@ for (const encoding of ['LATIN1', 'SQL_ASCII'] as const) {
       assert.equal((await expectRight(rm.listItems('enc'))).map(plain), items.map(plain))
       assert.equal((await expectRight(rm.listItems('enc', { lte: 1 }))).map(plain), items.slice(0, 1).map(plain))
       assert.equal((await expectRight(rm.selectNotifications(START, 10))).map(plain), items.map(plain))
+      // Alone, so that no character the encoding lacks sends the whole read to bytes.
+      const broken = [{ ...item('alone', 1), state: encode('{"note":"a¦b"}') }]
+      await expectRight(rm.insertItems(broken))
+      assert.equal((await expectRight(rm.listItems('alone'))).map(plain), broken.map(plain))
+      const after = (await expectRight(rm.selectNotifications(START, 3)))[2]?.position ?? START
+      assert.equal((await expectRight(rm.selectNotifications(after, 10))).map(plain), broken.map(plain))
     } finally {
       await rm.close()
       await other.drop()
     }
   })
 }
+
+pg("over a caller's Kysely whose plugins rewrite results, JSON states still come back byte for byte", async (context) => {
+  // ParseJSONResultsPlugin parses any string that looks like JSON: text state would come back an object.
+  const kysely = new Kysely<any>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }), plugins: [new ParseJSONResultsPlugin()] })
+  const rm = await expectRight(postgresRecordManager({ kysely, tableName: freshTableName('plugin') }))
+  try {
+    const items = [{ ...item('json', 1), state: new TextEncoder().encode('{"a":1,"length":2}') }]
+    await expectRight(rm.insertItems(items))
+    const plain = (e: StoredEvent) => [e.originatorVersion, Array.from(e.state)]
+    assert.equal((await expectRight(rm.listItems('json'))).map(plain), items.map(plain))
+    assert.equal((await expectRight(rm.selectNotifications(START, 10))).map(plain), items.map(plain))
+  } finally {
+    await rm.close()
+    await kysely.destroy()
+  }
+})
 
 pg('a postgres.js sql that is not one is InvalidConfig, not an exception', async () => {
   const refused = await postgresRecordManager({ sql: {} as never })()

@@ -147,7 +147,7 @@ export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(6
  * Creates an empty database for one spec, so that specs running on a shared
  * server cannot see each other's tables (or count each other's rows).
  */
-export const freshDatabase = async (label: string, encoding?: 'SQL_ASCII' | 'LATIN1'): Promise<FreshDatabase> => {
+export const freshDatabase = async (label: string, encoding?: 'SQL_ASCII' | 'LATIN1' | 'EUC_JP'): Promise<FreshDatabase> => {
   const name = uniqueName(`eventfold_${label}`)
   // Another encoding needs the C locale and template0, whose encoding is not fixed.
   const options = encoding === undefined ? '' : ` encoding '${encoding}' lc_collate 'C' lc_ctype 'C' template template0`

@@ -239,15 +239,19 @@ const toNotification = (r: NotificationRow): Notification => {
   }
 }
 
-/** The state is JSON (the library's plain state: compressed and encrypted state starts with a marker byte). */
-const IS_JSON = sql<boolean>`substring(state from 1 for 1) = '\\x7b'::bytea`
+/**
+ * The state is JSON: it starts with `{` (compressed and encrypted state start
+ * with a marker byte). No escape in the literal, which would warn on a server
+ * with `standard_conforming_strings` off.
+ */
+const IS_JSON = sql<boolean>`substring(state from 1 for 1) = decode('7b', 'hex')`
 
 /**
  * The columns of an item, with JSON state as text. PostgreSQL sends bytea as
  * hex, twice its size, which the server encodes and the client decodes back:
  * for the small states of most events, that cost more than the rest of a log
- * read. Text that is not UTF-8 (or that the database's encoding cannot hold)
- * fails the whole select: such a read is made again with {@link BYTE_STATE}.
+ * read. Text that is not UTF-8 fails the whole select: such a read is made
+ * again with {@link BYTE_STATE}. Used only where {@link readsStateAsText} says.
  */
 const TEXT_STATE = [
   'originator_id',
@@ -256,6 +260,23 @@ const TEXT_STATE = [
   sql<Uint8Array | null>`case when ${IS_JSON} then null else state end`.as('state_bytes'),
   sql<string | null>`case when ${IS_JSON} then convert_from(state, 'UTF8') end`.as('state_text')
 ] as const
+
+/**
+ * Whether reads may take JSON state as text ({@link TEXT_STATE}): only over our
+ * own Kysely, whose driver has no plugins to rewrite the text (a caller's
+ * `ParseJSONResultsPlugin` would parse it), and only where both the database
+ * and the connection speak UTF-8. Text passes through the database's encoding
+ * on its way out, and not every encoding gives back what went in (EUC_JP
+ * turns U+00A6 into U+FFE4 without a word): elsewhere, state stays bytes.
+ */
+const readsStateAsText = (opened: Opened): TE.TaskEither<StoreError, boolean> =>
+  opened.readRows === undefined
+    ? TE.right(false)
+    : TE.tryCatch(async () => {
+        const { rows } = await sql<{ server: string; client: string }>`
+          select current_setting('server_encoding') as server, current_setting('client_encoding') as client`.execute(opened.db)
+        return rows[0]?.server === 'UTF8' && rows[0].client === 'UTF8'
+      }, classifyPostgresError())
 
 /** The columns of an item, all state as bytes. */
 const BYTE_STATE = ['originator_id', 'originator_version', 'topic', 'state as state_bytes', sql<string | null>`null`.as('state_text')] as const
@@ -274,7 +295,7 @@ const SETTLED = sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapsh
 // constructors
 // -------------------------------------------------------------------------------------
 
-const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMode, opened: Opened): RecordManager => {
+const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMode, opened: Opened, asText: boolean): RecordManager => {
   const table = names.qualified
   // The port's view of the same instance: our row type adds transaction_id, which the port does not know.
   const records = db as unknown as Kysely<RecordsDatabase>
@@ -362,10 +383,12 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
    * text, reads again with all of it as bytes, so that the event mapper
    * reports that state as it would any other it cannot decode.
    */
-  const readState = <R, A>(asText: () => CompiledQuery, asBytes: () => CompiledQuery, toA: (row: R) => A) =>
-    readRows(asText, toA).then((result) =>
-      E.isLeft(result) && 'cause' in result.left && isNotText(result.left.cause) ? readRows(asBytes, toA) : result
-    )
+  const readState = <R, A>(text: () => CompiledQuery, bytes: () => CompiledQuery, toA: (row: R) => A) =>
+    asText
+      ? readRows(text, toA).then((result) =>
+          E.isLeft(result) && 'cause' in result.left && isNotText(result.left.cause) ? readRows(bytes, toA) : result
+        )
+      : readRows(bytes, toA)
 
   const itemsAsText = itemsQuery(records, table, TEXT_STATE)
   const itemsAsBytes = itemsQuery(records, table, BYTE_STATE)
@@ -454,9 +477,10 @@ const openPostgresRecordManager = (options: PostgresOptions): TE.TaskEither<Stor
   const names = tableNames(table.tableName, table.schema)
   return pipe(
     ensureTable(opened.db, names),
-    within<StoreError | InvalidConfig, void>(timeout, () => storeUnavailable(`PostgreSQL did not answer within ${timeout} s`, undefined)),
+    TE.chainW(() => readsStateAsText(opened)),
+    within<StoreError | InvalidConfig, boolean>(timeout, () => storeUnavailable(`PostgreSQL did not answer within ${timeout} s`, undefined)),
     TE.orElseFirst(() => TE.fromTask(opened.abort)),
-    TE.map(() => recordManager(opened.db, names, mode, opened))
+    TE.map((asText) => recordManager(opened.db, names, mode, opened, asText))
   )
 }
 
