@@ -356,7 +356,11 @@ const application = (
   const snapshots = snapshotRecords === undefined ? undefined : snapshotStore(snapshotRecords, bytes, onWarning, clock)
   const cache = options.cacheSize === undefined || options.cacheSize === 0 ? undefined : aggregateCache(options.cacheSize)
   const repo = repository(store, registry, { snapshots, cache })
-  const log = notificationLog(recordManager, mapper.toLogged, options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize })
+  let closing: Promise<void> | undefined
+  const log = notificationLog(recordManager, mapper.toLogged, {
+    ...(options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize }),
+    isClosed: () => closing !== undefined
+  })
 
   const toItems = (aggregates: ReadonlyArray<AnyAggregate>): E.Either<SaveError, ReadonlyArray<StoredEvent>> => {
     if (aggregates.length === 0) return E.left(invalidArgument('nothing to save: give at least one aggregate'))
@@ -483,7 +487,6 @@ const application = (
           )
         )
 
-  let closing: Promise<void> | undefined
   const close = (): Promise<void> =>
     (closing ??= Promise.all([snapshotRecords?.close(), recordManager.close()]).then(
       () => undefined,

@@ -89,6 +89,12 @@ export interface NotificationLog {
 export interface NotificationLogOptions {
   /** Notifications per section; 10 by default. */
   readonly sectionSize?: number
+  /**
+   * Whether the record manager has been closed: from then on, the log serves
+   * no page it read ahead, so every read gets the store's own answer. The
+   * application passes its own; never closed by default.
+   */
+  readonly isClosed?: () => boolean
 }
 
 // -------------------------------------------------------------------------------------
@@ -103,6 +109,12 @@ export interface NotificationLogOptions {
  * read-ahead waits for its query to leave first.
  */
 const ioTurns = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)))
+
+/** How long a page read ahead is kept for the read that may want it. */
+const AHEAD_MS = 1000
+
+/** How many pages read ahead the log keeps at once, one per reader catching up. */
+const AHEAD_SLOTS = 4
 
 const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
 const MAX_PAGE = 10_000
@@ -120,6 +132,7 @@ export const notificationLog = (
   options: NotificationLogOptions = {}
 ): NotificationLog => {
   const sectionSize = options.sectionSize ?? 10
+  const isClosed = options.isClosed ?? (() => false)
 
   // The decoder is the caller's: one that throws is a DecodeError, not a rejected read.
   const decodeOne = (n: Notification): E.Either<CodecError, LoggedEvent> => {
@@ -147,22 +160,35 @@ export const notificationLog = (
    * the client decodes. A page read earlier is what a read now would return
    * only if it was full: rows that became visible since sort after every row
    * that was visible then (the log's order never changes), so they could only
-   * have lengthened a short page. Anything else is read afresh.
+   * have lengthened a short page. Anything else is read afresh, and so is
+   * every page once the store is closed. Pages are kept by position, a few
+   * at most (readers at different places each keep theirs), and let go after
+   * {@link AHEAD_MS}: one can hold 10,000 events.
    */
-  let ahead: { readonly position: Position; readonly limit: number; readonly page: ReturnType<typeof select> } | undefined
+  const ahead = new Map<string, { readonly page: ReturnType<typeof select>; readonly at: number }>()
+  const keyOf = (position: Position, limit: number): string => `${limit}@${position}`
 
   const fetchPage = (position: Position, limit: number): ReturnType<typeof select> => {
-    const earlier = ahead
-    ahead = undefined
-    if (earlier === undefined || earlier.position !== position || earlier.limit !== limit) return select(position, limit)
-    return earlier.page.then((page) => (E.isRight(page) && page.right.length === limit ? page : select(position, limit)))
+    const key = keyOf(position, limit)
+    const earlier = ahead.get(key)
+    if (earlier === undefined) return select(position, limit)
+    ahead.delete(key)
+    if (isClosed() || Date.now() - earlier.at > AHEAD_MS) return select(position, limit)
+    return earlier.page.then((page) => (E.isRight(page) && page.right.length === limit && !isClosed() ? page : select(position, limit)))
   }
 
   /** Asks for the page after a full one; true if it did. */
   const readAhead = (notifications: ReadonlyArray<Notification>, limit: number): boolean => {
     const last = notifications[notifications.length - 1]
-    if (notifications.length < limit || last === undefined) return false
-    ahead = { position: last.position, limit, page: select(last.position, limit) }
+    if (notifications.length < limit || last === undefined || isClosed()) return false
+    const key = keyOf(last.position, limit)
+    const oldest = ahead.keys().next()
+    if (ahead.size >= AHEAD_SLOTS && oldest.done !== true) ahead.delete(oldest.value)
+    const entry = { page: select(last.position, limit), at: Date.now() }
+    ahead.set(key, entry)
+    setTimeout(() => {
+      if (ahead.get(key) === entry) ahead.delete(key)
+    }, AHEAD_MS).unref()
     return true
   }
 

@@ -189,4 +189,45 @@ ahead('a read at another position or limit, or after a failed read-ahead, reads 
   }
 })
 
+ahead('readers at different places each keep their own page read ahead', async () => {
+  const app = await open(40)
+  try {
+    const at = async (n: number) => (await expectRight(app.eventStore.recordManager.selectNotifications(START, n)))[n - 1]?.position ?? START
+    const [p5, p10, p20, p25, p30] = [await at(5), await at(10), await at(20), await at(25), await at(30)]
+    const { calls, log } = counted(app)
+    await expectRight(log.readFrom(START, 5))
+    await expectRight(log.readFrom(p20, 5))
+    assert.equal(calls, [
+      { position: START, limit: 5 },
+      { position: p5, limit: 5 },
+      { position: p20, limit: 5 },
+      { position: p25, limit: 5 }
+    ])
+    // Each goes on from its own page read ahead: only the next read-aheads are asked for.
+    assert.equal((await expectRight(log.readFrom(p5, 5))).items.map((n) => n.id), [6, 7, 8, 9, 10])
+    assert.equal((await expectRight(log.readFrom(p25, 5))).items.map((n) => n.id), [26, 27, 28, 29, 30])
+    assert.equal(calls.slice(4), [
+      { position: p10, limit: 5 },
+      { position: p30, limit: 5 }
+    ])
+  } finally {
+    await app.close()
+  }
+})
+
+ahead('a page read ahead is not served once the store is closed, nor after a second', async () => {
+  const app = await open(25)
+  const { calls, log } = counted(app)
+  const first = await expectRight(log.readFrom(START, 10))
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  // Kept too long: read afresh (and, being full, read ahead again).
+  const second = await expectRight(log.readFrom(first.position, 10))
+  assert.equal(second.items.map((n) => n.id), [11, 12, 13, 14, 15, 16, 17, 18, 19, 20])
+  assert.equal(calls.slice(2, 3), [{ position: first.position, limit: 10 }])
+  // The application's own log knows when it is closed.
+  const page = await expectRight(app.notificationLog.readFrom(START, 10))
+  await app.close()
+  assert.is((await expectLeft(app.notificationLog.readFrom(page.position, 10)))._tag, 'StoreUnavailable')
+})
+
 ahead.run()
