@@ -165,7 +165,7 @@ export const notificationLog = (
    * at most (readers at different places each keep theirs), and let go after
    * {@link AHEAD_MS}: one can hold 10,000 events.
    */
-  const ahead = new Map<string, { readonly page: ReturnType<typeof select>; readonly at: number }>()
+  const ahead = new Map<string, ReturnType<typeof select>>()
   const keyOf = (position: Position, limit: number): string => `${limit}@${position}`
 
   const fetchPage = (position: Position, limit: number): ReturnType<typeof select> => {
@@ -173,8 +173,8 @@ export const notificationLog = (
     const earlier = ahead.get(key)
     if (earlier === undefined) return select(position, limit)
     ahead.delete(key)
-    if (isClosed() || Date.now() - earlier.at > AHEAD_MS) return select(position, limit)
-    return earlier.page.then((page) => (E.isRight(page) && page.right.length === limit && !isClosed() ? page : select(position, limit)))
+    if (isClosed()) return select(position, limit)
+    return earlier.then((page) => (E.isRight(page) && page.right.length === limit && !isClosed() ? page : select(position, limit)))
   }
 
   /** Asks for the page after a full one; true if it did. */
@@ -184,10 +184,11 @@ export const notificationLog = (
     const key = keyOf(last.position, limit)
     const oldest = ahead.keys().next()
     if (ahead.size >= AHEAD_SLOTS && oldest.done !== true) ahead.delete(oldest.value)
-    const entry = { page: select(last.position, limit), at: Date.now() }
-    ahead.set(key, entry)
+    const page = select(last.position, limit)
+    ahead.set(key, page)
+    // The timer is the only expiry: a page still here was read ahead less than AHEAD_MS ago.
     setTimeout(() => {
-      if (ahead.get(key) === entry) ahead.delete(key)
+      if (ahead.get(key) === page) ahead.delete(key)
     }, AHEAD_MS).unref()
     return true
   }
