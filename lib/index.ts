@@ -36,6 +36,7 @@ export type {
   CallerTransaction,
   DialectName,
   InsertOptions,
+  ItemDecoder,
   ListItemsOptions,
   Notification,
   Position,

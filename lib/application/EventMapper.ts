@@ -13,7 +13,7 @@ import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { decodeError, encodeError, messageOf, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
 import type { LoggedEvent } from '../notification/NotificationLog.js'
-import type { Notification, StoredEvent } from '../store/RecordManager.js'
+import type { ItemDecoder, Notification, StoredEvent } from '../store/RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -36,6 +36,11 @@ export interface EventMapper {
   ) => E.Either<CodecError, StoredEvent>
   /** Decodes a stored event by its topic, lifting older versions to the newest. */
   readonly toDomain: (item: StoredEvent) => E.Either<CodecError, DomainEvent>
+  /**
+   * {@link toDomain} from an item's fields, as `RecordManager.decodeItems`
+   * hands them over: state as bytes, or as the JSON text a store read it as.
+   */
+  readonly decodeItem: ItemDecoder<CodecError, DomainEvent>
   /** Decodes a notification as {@link toDomain} does, with its place in the log. */
   readonly toLogged: (notification: Notification) => E.Either<CodecError, LoggedEvent>
 }
@@ -72,29 +77,37 @@ const withType = (type: string, payload: unknown): TypedEvent => {
 export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): EventMapper => {
   // One decoder for both faces, so that a logged event is built once rather
   // than copied from a domain event: the log decodes every event it pages through.
-  function decode(item: StoredEvent, logged: undefined): E.Either<CodecError, DomainEvent>
-  function decode(item: StoredEvent, logged: Notification): E.Either<CodecError, LoggedEvent>
-  function decode(item: StoredEvent, logged: Notification | undefined): E.Either<CodecError, DomainEvent | LoggedEvent> {
-    const entry = registry.topics.get(item.topic)
-    if (entry === undefined) return E.left(unknownTopic(item.topic))
+  function decode(originatorId: string, originatorVersion: number, topic: string, state: Uint8Array | string, logged: undefined): E.Either<CodecError, DomainEvent>
+  function decode(originatorId: string, originatorVersion: number, topic: string, state: Uint8Array | string, logged: Notification): E.Either<CodecError, LoggedEvent>
+  function decode(
+    originatorId: string,
+    originatorVersion: number,
+    topic: string,
+    state: Uint8Array | string,
+    logged: Notification | undefined
+  ): E.Either<CodecError, DomainEvent | LoggedEvent> {
+    const entry = registry.topics.get(topic)
+    if (entry === undefined) return E.left(unknownTopic(topic))
     // Only encryption binds state to its place: plain state needs no place string.
-    const place = transcoder.encrypted ? placeOf(item.originatorId, item.originatorVersion, item.topic) : undefined
-    const envelope = transcoder.fromBytes(item.topic, item.state, place)
+    const envelope =
+      typeof state === 'string'
+        ? transcoder.fromText(topic, state)
+        : transcoder.fromBytes(topic, state, transcoder.encrypted ? placeOf(originatorId, originatorVersion, topic) : undefined)
     if (E.isLeft(envelope)) return envelope
     let payload: E.Either<CodecError, unknown>
     try {
-      payload = entry.reader.read(item.topic, envelope.right.version, envelope.right.data)
+      payload = entry.reader.read(topic, envelope.right.version, envelope.right.data)
     } catch (e) {
       // An Upcaster may be written by hand: one that throws is a DecodeError too.
-      return E.left(decodeError(item.topic, '', `the reader of ${entry.topic} threw: ${messageOf(e)}`))
+      return E.left(decodeError(topic, '', `the reader of ${entry.topic} threw: ${messageOf(e)}`))
     }
     if (E.isLeft(payload)) return payload
     const event = withType(entry.type, payload.right)
     return E.right(
       logged === undefined
         ? {
-            originatorId: item.originatorId,
-            originatorVersion: item.originatorVersion,
+            originatorId,
+            originatorVersion,
             timestamp: envelope.right.timestamp,
             topic: entry.topic,
             payload: event
@@ -102,8 +115,8 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
         : {
             id: logged.id,
             position: logged.position,
-            originatorId: item.originatorId,
-            originatorVersion: item.originatorVersion,
+            originatorId,
+            originatorVersion,
             timestamp: envelope.right.timestamp,
             topic: entry.topic,
             payload: event
@@ -139,7 +152,8 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
       )
       return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
     },
-    toDomain: (item) => decode(item, undefined),
-    toLogged: (notification) => decode(notification, notification)
+    toDomain: (item) => decode(item.originatorId, item.originatorVersion, item.topic, item.state, undefined),
+    decodeItem: (originatorId, originatorVersion, topic, state) => decode(originatorId, originatorVersion, topic, state, undefined),
+    toLogged: (n) => decode(n.originatorId, n.originatorVersion, n.topic, n.state, n)
   }
 }

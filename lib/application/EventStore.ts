@@ -49,13 +49,16 @@ export interface EventStore {
 export const eventStore = (recordManager: RecordManager, mapper: EventMapper): EventStore => ({
   recordManager,
   mapper,
-  // A load runs this for every aggregate: one promise step, not a chain of combinators.
+  // A load runs this for every aggregate: one promise step, not a chain of
+  // combinators, and rows decoded as they come where the store can.
   listEvents: (originatorId, options) => () =>
     typeof originatorId !== 'string' || originatorId.length === 0
       ? Promise.resolve(E.left(invalidArgument('the originator id must be a non-empty string')))
-      : recordManager
-          .listItems(originatorId, options)()
-          .then((items) => (E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain))),
+      : recordManager.decodeItems !== undefined
+        ? recordManager.decodeItems(originatorId, options, mapper.decodeItem)()
+        : recordManager
+            .listItems(originatorId, options)()
+            .then((items) => (E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain))),
   store: (items, transaction, options) => recordManager.insertItems(items, transaction, options)
 })
 

@@ -78,6 +78,14 @@ export interface Transcoder {
     /** Where the state was read from: the `place` it was written for. */
     place?: string
   ) => E.Either<DecodeError | CipherError | CompressionError, Envelope>
+  /**
+   * Reads stored state that the store handed over as text: the UTF-8 JSON of
+   * plain state, already decoded (PostgreSQL reads it so). What
+   * {@link fromBytes} gives for those bytes, without encoding the text back
+   * into bytes to decode it again. Compressed and encrypted state is never
+   * text, so a pipeline with a cipher refuses it, as it refuses plain bytes.
+   */
+  readonly fromText: (topic: string, text: string) => E.Either<DecodeError | CipherError, Envelope>
 }
 
 /**
@@ -182,6 +190,11 @@ const utf8 = ((): { readonly decode: (bytes: Uint8Array) => string } => {
   }
 })()
 
+const notJson = (topic: string): DecodeError => decodeError(topic, '', 'the stored state is not UTF-8 JSON')
+
+// Plain state in an encrypted store would be state nobody authenticated.
+const notEncrypted = (): CipherError => cipherError('this state is not encrypted, and this application requires encryption')
+
 const lazy = (name: CompressorName): (() => Compressor) => {
   let made: Compressor | undefined
   return () => (made ??= (compressorNamed(name) as E.Right<Compressor>).right)
@@ -223,6 +236,24 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
     }
     return decoded
   }
+  const envelopeOf = (topic: string, text: string): E.Either<DecodeError, Envelope> => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      return E.left(notJson(topic))
+    }
+    if (typeof parsed !== 'object' || parsed === null || !('timestamp' in parsed) || !('data' in parsed)) {
+      return E.left(decodeError(topic, '', 'the stored state has no timestamp and data'))
+    }
+    const timestamp = parseTimestamp(parsed.timestamp)
+    if (E.isLeft(timestamp)) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
+    const version = 'v' in parsed ? parsed.v : 1
+    if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
+      return E.left(decodeError(topic, 'v', 'the schema version is not a positive integer'))
+    }
+    return E.right({ timestamp: timestamp.right, version, data: parsed.data })
+  }
   return {
     encrypted: cipher !== undefined,
     toBytes: (topic, data, timestamp, version = 1, place) => {
@@ -255,8 +286,7 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
     fromBytes: (topic, state, place) => {
       let bytes = state
       if (cipher !== undefined) {
-        // Plain state in an encrypted store would be state nobody authenticated.
-        if (bytes[0] !== ENCRYPTED_MARKER) return E.left(cipherError('this state is not encrypted, and this application requires encryption'))
+        if (bytes[0] !== ENCRYPTED_MARKER) return E.left(notEncrypted())
         const plain = cipher.decrypt(bytes.subarray(1), place === undefined ? undefined : Buffer.from(place, 'utf8'))
         if (E.isLeft(plain)) return plain
         bytes = plain.right
@@ -269,22 +299,15 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
         if (E.isLeft(inflated)) return inflated
         bytes = inflated.right
       }
-      let parsed: unknown
+      let text: string
       try {
-        parsed = JSON.parse(utf8.decode(bytes))
+        text = utf8.decode(bytes)
       } catch {
-        return E.left(decodeError(topic, '', 'the stored state is not UTF-8 JSON'))
+        return E.left(notJson(topic))
       }
-      if (typeof parsed !== 'object' || parsed === null || !('timestamp' in parsed) || !('data' in parsed)) {
-        return E.left(decodeError(topic, '', 'the stored state has no timestamp and data'))
-      }
-      const timestamp = parseTimestamp(parsed.timestamp)
-      if (E.isLeft(timestamp)) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
-      const version = 'v' in parsed ? parsed.v : 1
-      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
-        return E.left(decodeError(topic, 'v', 'the schema version is not a positive integer'))
-      }
-      return E.right({ timestamp: timestamp.right, version, data: parsed.data })
-    }
+      return envelopeOf(topic, text)
+    },
+    fromText: (topic, text) =>
+      cipher === undefined ? envelopeOf(topic, text) : E.left(notEncrypted())
   }
 }

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely'
 import type { StoreError } from '../errors/EventfoldError.js'
@@ -59,6 +60,21 @@ export interface Notification extends StoredEvent {
   /** The position just after this notification. */
   readonly position: Position
 }
+
+/**
+ * Decodes one item from its fields, as {@link RecordManager.decodeItems}
+ * reads them. `state` is the stored bytes, or, where the store read plain
+ * JSON state as text, that text: the UTF-8 decoding of the stored bytes.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ItemDecoder<Err, A> = (
+  originatorId: string,
+  originatorVersion: number,
+  topic: string,
+  state: Uint8Array | string
+) => Either<Err, A>
 
 /**
  * Filters for {@link RecordManager.listItems}, as in the seed's `list_items`.
@@ -150,6 +166,19 @@ export interface RecordManager {
     originatorId: string,
     options?: ListItemsOptions
   ) => TaskEither<StoreError, ReadonlyArray<StoredEvent>>
+  /**
+   * What `listItems` reads, each item handed to `decode` as its row arrives
+   * rather than built as a {@link StoredEvent} first; the first `Left` of
+   * `decode` is the result. The event store loads aggregates through it. A
+   * store that reads plain JSON state as text (PostgreSQL) hands it over as
+   * that text, which spares encoding it to bytes and decoding it again.
+   * Optional: without it, the event store decodes what `listItems` returns.
+   */
+  readonly decodeItems?: <Err, A>(
+    originatorId: string,
+    options: ListItemsOptions | undefined,
+    decode: ItemDecoder<Err, A>
+  ) => TaskEither<StoreError | Err, ReadonlyArray<A>>
   /**
    * The next `limit` notifications after `position`, in log order. Never
    * returns a notification that a later call could place before one already

@@ -27,10 +27,14 @@ export const closable = (records: RecordManager): RecordManager => {
     (...args: Args): TE.TaskEither<StoreError, A> =>
     () =>
       closed ? gone() : f(...args)()
+  const { decodeItems } = records
+  const guardedDecode: NonNullable<RecordManager['decodeItems']> | undefined =
+    decodeItems === undefined ? undefined : (originatorId, options, decode) => () => (closed ? gone() : decodeItems(originatorId, options, decode)())
   return {
     ...records,
     insertItems: guard(records.insertItems),
     listItems: guard(records.listItems),
+    ...(guardedDecode === undefined ? {} : { decodeItems: guardedDecode }),
     selectNotifications: guard(records.selectNotifications),
     selectNotificationRange: guard(records.selectNotificationRange),
     maxNotificationId: guard(records.maxNotificationId),

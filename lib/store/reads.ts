@@ -11,29 +11,85 @@ import type { CompiledQuery, Kysely } from 'kysely'
 import type { InvalidArgument, StoreError } from '../errors/EventfoldError.js'
 import type { ArgumentRules } from './arguments.js'
 import type { ItemBounds } from './select-compiler.js'
-import type { Notification, Position, RecordManager, RecordsDatabase, StoredEvent } from './RecordManager.js'
+import type { ItemDecoder, ListItemsOptions, Notification, Position, RecordManager, RecordsDatabase, StoredEvent } from './RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
 // -------------------------------------------------------------------------------------
 
 /**
- * Runs a compiled select and maps its rows.
+ * Runs a compiled select and turns its rows into a result with `fromRows`
+ * (see {@link eachRow} and {@link decodeRows}).
  *
  * @category model
  * @since 0.1.0
  */
-export type RowReader = <R, A>(query: () => CompiledQuery, toA: (row: R) => A) => Promise<E.Either<StoreError, Array<A>>>
+export type RowReader = <R, Err, A>(
+  query: () => CompiledQuery,
+  fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>
+) => Promise<E.Either<StoreError | Err, A>>
+
+/**
+ * How a store reads the items of one originator within checked bounds, each
+ * item handed to `decode`.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type ItemRead = <Err, A>(
+  originatorId: string,
+  bounds: ItemBounds,
+  decode: ItemDecoder<Err, A>
+) => Promise<E.Either<StoreError | Err, ReadonlyArray<A>>>
 
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
 
+/** The originator id, then the bounds, checked with the store's rules. */
+const checked = (
+  rules: Pick<ArgumentRules, 'validateOriginatorId' | 'validateListOptions'>,
+  originatorId: string,
+  options: ListItemsOptions | undefined
+): E.Either<InvalidArgument, ItemBounds> => {
+  const id = rules.validateOriginatorId(originatorId)
+  return E.isLeft(id) ? id : rules.validateListOptions(options)
+}
+
 /**
- * A {@link RowReader} over `db` whose every failure is a `Left` of `classify`:
- * compiling (a caller's Kysely plugins may throw), running, and mapping a row.
- * It never throws or rejects. `run` runs the compiled query; by default
- * Kysely's executor does.
+ * Rows to a result that cannot fail: each row mapped by `toA`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const eachRow =
+  <R, A>(toA: (row: R) => A) =>
+  (rows: ReadonlyArray<R>): E.Either<never, Array<A>> =>
+    E.right(rows.map(toA))
+
+/**
+ * Rows to a result that fails with the first row `decode` refuses.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const decodeRows =
+  <R, Err, A>(decode: (row: R) => E.Either<Err, A>) =>
+  (rows: ReadonlyArray<R>): E.Either<Err, ReadonlyArray<A>> => {
+    const out: Array<A> = new Array<A>(rows.length)
+    for (let i = 0; i < rows.length; i++) {
+      const result = decode(rows[i] as R)
+      if (E.isLeft(result)) return result
+      out[i] = result.right
+    }
+    return E.right(out)
+  }
+
+/**
+ * A {@link RowReader} over `db` whose every failure of its own is a `Left` of
+ * `classify`: compiling (a caller's Kysely plugins may throw), running, and
+ * a `fromRows` that throws. It never throws or rejects. `run` runs the
+ * compiled query; by default Kysely's executor does.
  *
  * @category constructors
  * @since 0.1.0
@@ -44,13 +100,13 @@ export const rowReader =
     classify: (error: unknown) => StoreError,
     run?: (query: CompiledQuery) => Promise<ReadonlyArray<unknown>>
   ): RowReader =>
-  <R, A>(query: () => CompiledQuery, toA: (row: R) => A): Promise<E.Either<StoreError, Array<A>>> => {
+  <R, Err, A>(query: () => CompiledQuery, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>): Promise<E.Either<StoreError | Err, A>> => {
     try {
       // One promise step either way: a load runs this once per aggregate.
-      const read: Promise<E.Either<StoreError, Array<A>>> =
+      const read: Promise<E.Either<StoreError | Err, A>> =
         run === undefined
-          ? db.executeQuery<R>(query()).then((result) => E.right(result.rows.map(toA)))
-          : run(query()).then((rows) => E.right((rows as ReadonlyArray<R>).map(toA)))
+          ? db.executeQuery<R>(query()).then((result) => fromRows(result.rows))
+          : run(query()).then((rows) => fromRows(rows as ReadonlyArray<R>))
       return read.catch((error: unknown) => E.left(classify(error)))
     } catch (error) {
       return Promise.resolve(E.left(classify(error)))
@@ -71,11 +127,22 @@ export const listItemsWith =
   ): RecordManager['listItems'] =>
   (originatorId, options) =>
   () => {
-    const id = rules.validateOriginatorId(originatorId)
-    if (E.isLeft(id)) return Promise.resolve(id)
-    const bounds = rules.validateListOptions(options)
-    if (E.isLeft(bounds)) return Promise.resolve(bounds)
-    return read(originatorId, bounds.right)
+    const bounds = checked(rules, originatorId, options)
+    return E.isLeft(bounds) ? Promise.resolve(bounds) : read(originatorId, bounds.right)
+  }
+
+/**
+ * `decodeItems`: the same checks as {@link listItemsWith}, then reads.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const decodeItemsWith =
+  (rules: Pick<ArgumentRules, 'validateOriginatorId' | 'validateListOptions'>, read: ItemRead): NonNullable<RecordManager['decodeItems']> =>
+  (originatorId, options, decode) =>
+  () => {
+    const bounds = checked(rules, originatorId, options)
+    return E.isLeft(bounds) ? Promise.resolve(bounds) : read(originatorId, bounds.right, decode)
   }
 
 /**

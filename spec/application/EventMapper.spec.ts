@@ -70,4 +70,28 @@ mapper('encrypted state is bound to its event: copied onto another event, it doe
   assert.ok(E.isRight(sealed.toDomain(first)))
 })
 
+mapper('decodeItem reads an item from its fields as toDomain reads the item, with its state as bytes or as text', () => {
+  const stored = [
+    right(plain.toStored(Counter, 'c-1', 1, { type: 'Opened', at }, at)),
+    right(plain.toStored(Note, 'n-1', 2, { type: 'Created', attributes: { text: 'é ☕', stars: 2 } }, at)),
+    { originatorId: 'c-1', originatorVersion: 3, topic: 'spec#Counter.Added', state: Buffer.from('{"timestamp":"2026-11-27T10:00:00.000Z","data":{"by":"x"}}') },
+    { originatorId: 'c-1', originatorVersion: 4, topic: 'spec#Nobody.Knows', state: Buffer.from('{}') },
+    { originatorId: 'c-1', originatorVersion: 5, topic: 'spec#Counter.Added', state: Buffer.from('{"data":1}') }
+  ]
+  for (const item of stored) {
+    const expected = plain.toDomain(item)
+    const { originatorId, originatorVersion, topic, state } = item
+    assert.equal(plain.decodeItem(originatorId, originatorVersion, topic, state), expected, `${originatorVersion} as bytes`)
+    assert.equal(plain.decodeItem(originatorId, originatorVersion, topic, Buffer.from(state).toString('utf8')), expected, `${originatorVersion} as text`)
+  }
+})
+
+mapper('with a cipher, decodeItem refuses text state as toDomain refuses plain bytes', () => {
+  const sealed = eventMapper(registry, transcoder({ cipher: right(aesGcm(encodedRandomBytes(32))) }))
+  const item = right(plain.toStored(Counter, 'c-1', 1, { type: 'Opened', at }, at))
+  const asText = sealed.decodeItem(item.originatorId, item.originatorVersion, item.topic, Buffer.from(item.state).toString('utf8'))
+  assert.ok(E.isLeft(asText) && asText.left._tag === 'CipherError')
+  assert.equal(asText, sealed.toDomain(item))
+})
+
 mapper.run()

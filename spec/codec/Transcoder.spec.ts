@@ -171,6 +171,34 @@ test('plain bytes read with a cipher are a CipherError', () => {
   assert.is(leftOf(() => sealed.fromBytes(topic, utf8('{}')))._tag, 'CipherError', 'short plain bytes')
 })
 
+test('fromText reads UTF-8 JSON text as fromBytes reads its bytes, errors included', () => {
+  const written = text(rightOf(() => plain.toBytes(topic, data, timestamp, 3)))
+  const cases = [
+    written,
+    '{"timestamp":"2024-01-01T00:00:00.000Z","data":null}',
+    '{"timestamp":"2024-01-01T00:00:00.000Z","v":2,"data":{"é":"☕ 𝄞"}}',
+    '{"timestamp":"2024-01-01T00:00:00.000Z","data":1} ',
+    '{"timestamp":"2024-01-01T00:00:00.000Z","v":0,"data":1}',
+    '{"timestamp":"yesterday","data":1}',
+    '{"data":1}',
+    '{"timestamp":',
+    '{',
+    '{}{}',
+    '\ufeff{"timestamp":"2024-01-01T00:00:00.000Z","data":1}'
+  ]
+  for (const json of cases) {
+    const fromText = plain.fromText(topic, json)
+    assert.equal(fromText, plain.fromBytes(topic, utf8(json)), json)
+  }
+  assert.equal(rightOf(() => plain.fromText(topic, written)).version, 3)
+})
+
+test('fromText with a cipher is a CipherError: text is never encrypted state', () => {
+  const written = text(rightOf(() => plain.toBytes(topic, data, timestamp)))
+  assert.equal(leftOf(() => sealed.fromText(topic, written)), leftOf(() => sealed.fromBytes(topic, utf8(written))))
+  assert.is(leftOf(() => both.fromText(topic, written))._tag, 'CipherError')
+})
+
 test('bytes encrypted with another key are a CipherError', () => {
   const bytes = rightOf(() => sealed.toBytes(topic, data, timestamp))
   assert.is(leftOf(() => transcoder({ cipher: otherCipher }).fromBytes(topic, bytes))._tag, 'CipherError')

@@ -69,6 +69,20 @@ const plain = (e: StoredEvent) => ({
   state: Array.from(e.state)
 })
 
+/**
+ * The item `RecordManager.decodeItems` hands over, as {@link plain} shows a
+ * stored event: text state as the bytes of its UTF-8, which must be the
+ * stored bytes exactly.
+ */
+const asPlain = (originatorId: string, originatorVersion: number, topic: string, state: Uint8Array | string) =>
+  E.right({ originatorId, originatorVersion, topic, state: Array.from(typeof state === 'string' ? new TextEncoder().encode(state) : state) })
+
+/** Every store of ours decodes items as it reads them; the port leaves it optional for stores of others. */
+const decodeItemsOf = (rm: RecordManager): NonNullable<RecordManager['decodeItems']> => {
+  if (rm.decodeItems === undefined) throw new Error(`the ${rm.dialect} record manager has no decodeItems`)
+  return rm.decodeItems
+}
+
 const versionsOf = (items: ReadonlyArray<StoredEvent>): ReadonlyArray<number> => items.map((e) => e.originatorVersion)
 
 const idsOf = (ns: ReadonlyArray<Notification>): ReadonlyArray<number> => ns.map((n) => n.id)
@@ -152,6 +166,7 @@ export const storeConformance = (name: string, open: OpenStore, teardown?: () =>
     const results = [
       await rm.insertItems([item(randomUUID(), 1)])(),
       await rm.listItems(randomUUID())(),
+      await decodeItemsOf(rm)(randomUUID(), undefined, asPlain)(),
       await rm.selectNotifications(START, 10)(),
       await rm.selectNotificationRange(1, 10)(),
       await rm.maxNotificationId()()
@@ -203,6 +218,42 @@ export const storeConformance = (name: string, open: OpenStore, teardown?: () =>
     const first = logged[0]?.id ?? NaN
     const ranged = await expectRight(store().selectNotificationRange(first, first + 1000))
     assert.equal(ranged.filter((n) => n.originatorId === id).map(plain), items.map(plain))
+  })
+
+  test('decodeItems hands over what listItems reads, each state as its bytes or as their exact UTF-8 text', async () => {
+    const id = randomUUID()
+    const items = [
+      item(id, 1, 'eventfold.spec.Text', new TextEncoder().encode('{"n":1,"s":"ü☕ \\u0000"}')),
+      item(id, 2, 'eventfold.spec.NotUtf8', bytes(0x7b, 0xff, 0xfe, 0x7d)),
+      item(id, 3, 'eventfold.spec.Binary', bytes(0x00, 0xff, 0x80)),
+      item(id, 4, 'eventfold.spec.Empty', bytes()),
+      item(id, 5, 'eventfold.spec.Brace', bytes(0x7b))
+    ]
+    await expectRight(store().insertItems(items))
+    await expectRight(store().insertItems([item(randomUUID(), 1)]))
+    for (const options of [undefined, {}, { gt: 1, lte: 4 }, { desc: true, limit: 2 }, { gt: 5 }]) {
+      const listed = (await expectRight(store().listItems(id, options))).map(plain)
+      assert.equal(await expectRight(decodeItemsOf(store())(id, options, asPlain)), listed, inspect(options))
+    }
+  })
+
+  test('decodeItems checks its arguments as listItems does, and stops at the first item the decoder refuses', async () => {
+    const id = randomUUID()
+    await expectRight(store().insertItems(stream(id, [1, 2, 3])))
+    const decodeItems = decodeItemsOf(store())
+    for (const [badId, options] of [['', undefined], [id, { gt: -1 }], [id, { limit: 1.5 }]] as const) {
+      const listed = await expectLeft(store().listItems(badId, options))
+      assert.equal(await expectLeft(decodeItems(badId, options, asPlain)), listed)
+    }
+    const seen: Array<number> = []
+    const refused = await expectLeft(
+      decodeItems(id, undefined, (_id, version) => {
+        seen.push(version)
+        return version === 2 ? E.left({ _tag: 'Refused' as const, version }) : E.right(version)
+      })
+    )
+    assert.equal(refused, { _tag: 'Refused', version: 2 })
+    assert.equal(seen, [1, 2])
   })
 
   test('version 0 is a version like any other', async () => {

@@ -21,6 +21,14 @@ const item = (originatorId: string, originatorVersion: number, topic = 'spec.Hap
 
 const ids = (ns: ReadonlyArray<Notification>) => ns.map((n) => n.id)
 
+/** What `decodeItems` hands the decoder for each of an originator's items: its version, and its state as text or as bytes. */
+const handedOver = (rm: RecordManager, originatorId: string) => {
+  if (rm.decodeItems === undefined) throw new Error('the PostgreSQL record manager has no decodeItems')
+  return rm.decodeItems(originatorId, undefined, (_id, version, _topic, state) =>
+    E.right(typeof state === 'string' ? [version, 'text', state] : [version, 'bytes', Array.from(state)])
+  )
+}
+
 // -------------------------------------------------------------------------------------
 // the conformance suite, in both modes
 // -------------------------------------------------------------------------------------
@@ -107,6 +115,7 @@ for (const encoding of ['LATIN1', 'SQL_ASCII', 'EUC_JP'] as const) {
       const plain = (e: StoredEvent) => [e.originatorVersion, Array.from(e.state)]
       assert.equal((await expectRight(rm.listItems('enc'))).map(plain), items.map(plain))
       assert.equal((await expectRight(rm.listItems('enc', { lte: 1 }))).map(plain), items.slice(0, 1).map(plain))
+      assert.equal(await expectRight(handedOver(rm, 'enc')), items.map((e) => [e.originatorVersion, 'bytes', Array.from(e.state)]))
       assert.equal((await expectRight(rm.selectNotifications(START, 10))).map(plain), items.map(plain))
       // Alone, so that no character the encoding lacks sends the whole read to bytes.
       const broken = [{ ...item('alone', 1), state: encode('{"note":"a¦b"}') }]
@@ -131,10 +140,29 @@ pg("over a caller's Kysely whose plugins rewrite results, JSON states still come
     const plain = (e: StoredEvent) => [e.originatorVersion, Array.from(e.state)]
     assert.equal((await expectRight(rm.listItems('json'))).map(plain), items.map(plain))
     assert.equal((await expectRight(rm.selectNotifications(START, 10))).map(plain), items.map(plain))
+    assert.equal(await expectRight(handedOver(rm, 'json')), items.map((e) => [e.originatorVersion, 'bytes', Array.from(e.state)]))
   } finally {
     await rm.close()
     await kysely.destroy()
   }
+})
+
+pg('decodeItems hands plain JSON state over as its text, other state as bytes, and all as bytes where text fails', async (context) => {
+  const rm = await openWith(context)
+  const json = '{"s":"é ☕ 𝄞","n":[1,2]}'
+  const binary = Uint8Array.of(0x00, 0xff, 0x7b)
+  await expectRight(rm.insertItems([{ ...item('mixed', 1), state: new TextEncoder().encode(json) }, { ...item('mixed', 2), state: binary }]))
+  assert.equal(await expectRight(handedOver(rm, 'mixed')), [
+    [1, 'text', json],
+    [2, 'bytes', Array.from(binary)]
+  ])
+  // One state that begins like JSON but is not UTF-8 sends the whole read to bytes.
+  const notUtf8 = Uint8Array.of(0x7b, 0xff, 0x7d)
+  await expectRight(rm.insertItems([{ ...item('fallback', 1), state: new TextEncoder().encode(json) }, { ...item('fallback', 2), state: notUtf8 }]))
+  assert.equal(await expectRight(handedOver(rm, 'fallback')), [
+    [1, 'bytes', Array.from(new TextEncoder().encode(json))],
+    [2, 'bytes', Array.from(notUtf8)]
+  ])
 })
 
 pg('a postgres.js sql that is not one is InvalidConfig, not an exception', async () => {

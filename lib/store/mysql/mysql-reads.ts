@@ -11,9 +11,9 @@ import { sql, type Kysely } from 'kysely'
 import type { StoreError } from '../../errors/EventfoldError.js'
 import type { RecordManager, RecordsDatabase } from '../RecordManager.js'
 import { classifyMysqlError } from './mysql-errors.js'
-import { listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
+import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
-import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange } from './mysql-rows.js'
+import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange, type MysqlRow } from './mysql-rows.js'
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -38,7 +38,7 @@ const checked = <A, B>(input: E.Either<StoreError, A>, run: (a: A) => Promise<B>
 export const makeReads = (
   db: Kysely<RecordsDatabase>,
   tableName: string
-): Pick<RecordManager, 'listItems' | 'selectNotifications' | 'selectNotificationRange' | 'maxNotificationId'> => {
+): Pick<RecordManager, 'listItems' | 'decodeItems' | 'selectNotifications' | 'selectNotificationRange' | 'maxNotificationId'> => {
   // The hot reads reuse their compiled SQL (see select-compiler.ts) and skip
   // fp-ts's combinators, which cost more per call than the work here.
   const readRows = rowReader(db, classifyMysqlError())
@@ -48,10 +48,17 @@ export const makeReads = (
     [1_000_001, 1_000_002]
   )
   return {
-    listItems: listItemsWith(MYSQL_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), toStoredEvent)),
+    listItems: listItemsWith(MYSQL_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), eachRow(toStoredEvent))),
+
+    decodeItems: decodeItemsWith(MYSQL_RULES, (originatorId, bounds, decode) =>
+      readRows(
+        () => itemsOf(originatorId, bounds),
+        decodeRows((row: MysqlRow) => decode(row.originator_id, Number(row.originator_version), row.topic, row.state))
+      )
+    ),
 
     selectNotifications: selectNotificationsWith(parsePosition, MYSQL_RULES, (after, limit) =>
-      readRows(() => page([after, limit]), toNotification)
+      readRows(() => page([after, limit]), eachRow(toNotification))
     ),
 
     selectNotificationRange: (start, end) =>

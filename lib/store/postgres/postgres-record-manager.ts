@@ -48,8 +48,8 @@ import { dialectOver } from './postgres-dialect.js'
 import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError, isNotText } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
-import { listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
-import { itemsQuery, reusableQuery } from '../select-compiler.js'
+import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
+import { itemsQuery, reusableQuery, type ItemBounds } from '../select-compiler.js'
 import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
 
 const { validateIdRange, validateItems } = POSTGRES_RULES
@@ -239,6 +239,10 @@ const toNotification = (r: NotificationRow): Notification => {
   }
 }
 
+/** Whether a read failed because the server could not make some state text (see {@link isNotText}), not for any other reason. */
+const refusedText = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && (error as { _tag?: unknown })._tag === 'StoreFailure' && isNotText((error as { cause?: unknown }).cause)
+
 /**
  * The state is JSON: it starts with `{` (compressed and encrypted state start
  * with a marker byte). No escape in the literal, which would warn on a server
@@ -383,17 +387,23 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
    * text, reads again with all of it as bytes, so that the event mapper
    * reports that state as it would any other it cannot decode.
    */
-  const readState = <R, A>(text: () => CompiledQuery, bytes: () => CompiledQuery, toA: (row: R) => A) =>
+  const readState = <R, Err, A>(text: () => CompiledQuery, bytes: () => CompiledQuery, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>) =>
     asText
-      ? readRows(text, toA).then((result) =>
-          E.isLeft(result) && 'cause' in result.left && isNotText(result.left.cause) ? readRows(bytes, toA) : result
-        )
-      : readRows(bytes, toA)
+      ? readRows(text, fromRows).then((result) => (E.isLeft(result) && refusedText(result.left) ? readRows(bytes, fromRows) : result))
+      : readRows(bytes, fromRows)
 
   const itemsAsText = itemsQuery(records, table, TEXT_STATE)
   const itemsAsBytes = itemsQuery(records, table, BYTE_STATE)
-  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) =>
-    readState(() => itemsAsText(originatorId, bounds), () => itemsAsBytes(originatorId, bounds), toItem)
+  const readItems = <Err, A>(originatorId: string, bounds: ItemBounds, fromRows: (rows: ReadonlyArray<ItemRow>) => E.Either<Err, A>) =>
+    readState(() => itemsAsText(originatorId, bounds), () => itemsAsBytes(originatorId, bounds), fromRows)
+  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) => readItems(originatorId, bounds, eachRow(toItem)))
+  // Text state goes to the decoder as the string postgres.js made of it.
+  const decodeItems = decodeItemsWith(POSTGRES_RULES, (originatorId, bounds, decode) =>
+    readItems(
+      originatorId,
+      bounds,
+      decodeRows((r: ItemRow) => decode(r.originator_id, r.originator_version, r.topic, r.state_text ?? (r.state_bytes as Uint8Array)))
+    )
   )
 
   const notifications = (state: typeof TEXT_STATE | typeof BYTE_STATE) =>
@@ -424,7 +434,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     if (limit === 0) return Promise.resolve(E.right([]))
     const page = (pages: typeof pagesAsText) => () =>
       at === undefined ? pages.fromStart([limit]) : pages.after([at.transactionId, at.id, limit])
-    return readState(page(pagesAsText), page(pagesAsBytes), toNotification)
+    return readState(page(pagesAsText), page(pagesAsBytes), eachRow(toNotification))
   })
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
@@ -434,7 +444,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
         if (start > end) return Promise.resolve(E.right([]))
         const range = (state: typeof TEXT_STATE | typeof BYTE_STATE) => () =>
           notifications(state).where('id', '>=', start).where('id', '<=', end).orderBy('id').compile()
-        return readState(range(TEXT_STATE), range(BYTE_STATE), toNotification)
+        return readState(range(TEXT_STATE), range(BYTE_STATE), eachRow(toNotification))
       })
     )
 
@@ -454,6 +464,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     db: records,
     insertItems,
     listItems,
+    decodeItems,
     selectNotifications,
     selectNotificationRange,
     maxNotificationId,

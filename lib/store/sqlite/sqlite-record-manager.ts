@@ -34,7 +34,7 @@ import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
-import { listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
+import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
 
 /**
@@ -240,7 +240,13 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   // The hot reads: see reads.ts and select-compiler.ts.
   const readRows = rowReader(db, classifySqliteError())
   const itemsOf = itemsQuery(db, tableName, ITEM_COLUMNS)
-  const listItems = listItemsWith(SQLITE_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), toItem))
+  const listItems = listItemsWith(SQLITE_RULES, (originatorId, bounds) => readRows(() => itemsOf(originatorId, bounds), eachRow(toItem)))
+  const decodeItems = decodeItemsWith(SQLITE_RULES, (originatorId, bounds, decode) =>
+    readRows(
+      () => itemsOf(originatorId, bounds),
+      decodeRows((r: ItemRow) => decode(r.originator_id, r.originator_version, r.topic, r.state))
+    )
+  )
 
   const page = reusableQuery(
     (values) =>
@@ -253,7 +259,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     [1_000_001, 1_000_002]
   )
   const selectNotifications = selectNotificationsWith(parseIdPosition, SQLITE_RULES, (after, limit) =>
-    readRows(() => page([after, limit]), toNotification)
+    readRows(() => page([after, limit]), eachRow(toNotification))
   )
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
@@ -288,6 +294,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
     db,
     insertItems,
     listItems,
+    decodeItems,
     selectNotifications,
     selectNotificationRange,
     maxNotificationId,
