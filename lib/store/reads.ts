@@ -99,17 +99,24 @@ export const rowReader =
     db: Kysely<RecordsDatabase>,
     classify: (error: unknown) => StoreError,
     run?: (query: CompiledQuery) => Promise<ReadonlyArray<unknown>>
-  ): RowReader =>
-  <R, Err, A>(query: () => CompiledQuery, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>): Promise<E.Either<StoreError | Err, A>> => {
-    try {
-      // One promise step either way: a load runs this once per aggregate.
-      const read: Promise<E.Either<StoreError | Err, A>> =
-        run === undefined
-          ? db.executeQuery<R>(query()).then((result) => fromRows(result.rows))
-          : run(query()).then((rows) => fromRows(rows as ReadonlyArray<R>))
-      return read.catch((error: unknown) => E.left(classify(error)))
-    } catch (error) {
-      return Promise.resolve(E.left(classify(error)))
+  ): RowReader => {
+    const failed = (error: unknown): E.Either<StoreError, never> => E.left(classify(error))
+    const mapped = <R, Err, A>(rows: ReadonlyArray<R>, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>): E.Either<StoreError | Err, A> => {
+      try {
+        return fromRows(rows)
+      } catch (error) {
+        return failed(error)
+      }
+    }
+    return <R, Err, A>(query: () => CompiledQuery, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>): Promise<E.Either<StoreError | Err, A>> => {
+      // One promise step either way, which also catches: a load runs this once per aggregate.
+      try {
+        return run === undefined
+          ? db.executeQuery<R>(query()).then((result) => mapped(result.rows, fromRows), failed)
+          : run(query()).then((rows) => mapped(rows as ReadonlyArray<R>, fromRows), failed)
+      } catch (error) {
+        return Promise.resolve(failed(error))
+      }
     }
   }
 

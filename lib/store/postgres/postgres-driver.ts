@@ -141,9 +141,12 @@ const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"
 
 type Session = Awaited<ReturnType<PostgresSql['reserve']>>
 
+const same = <A>(value: A): A => value
+
 /** Counts what a driver has in flight, so that `destroy` can wait for it. */
 interface InFlight {
-  readonly track: <A>(work: Promise<A>) => Promise<A>
+  /** `work`, counted until it settles; its value passed through `then` in the same step. */
+  readonly track: <A, B>(work: Promise<A>, then: (value: A) => B) => Promise<B>
   /** Resolves once nothing is in flight, or after `ms`. */
   readonly drained: (ms: number) => Promise<void>
   /** Set once the driver is destroyed. */
@@ -156,7 +159,7 @@ const inFlight = (): InFlight => {
   return {
     destroyed: false,
     // Plain promise steps rather than async functions: every statement passes here.
-    track: (work) => {
+    track: (work, then) => {
       running++
       const settle = (): void => {
         if (--running === 0) for (const done of [...waiting]) done()
@@ -164,7 +167,7 @@ const inFlight = (): InFlight => {
       return work.then(
         (value) => {
           settle()
-          return value
+          return then(value)
         },
         (error: unknown) => {
           settle()
@@ -252,11 +255,11 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
 
   const run = (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
     try {
-      if (onSession === undefined) return flight.track(onPool(compiled))
+      if (onSession === undefined) return flight.track(onPool(compiled), same)
       if (lost !== undefined) return Promise.reject(lost)
       // A statement that settles after its session ended must not mark whatever this object holds next.
       const current = session
-      return flight.track(onSession(compiled)).catch((error: unknown) => {
+      return flight.track(onSession(compiled), same).catch((error: unknown) => {
         if (session === current && isConnectionLoss(error)) lost = error
         throw error
       })
@@ -303,7 +306,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
 
     begin: async (settings) => {
       if (session !== undefined) throw new Error('a transaction is already open on this connection')
-      session = await flight.track(reserveFrom(pool, flight))
+      session = await flight.track(reserveFrom(pool, flight), same)
       onSession = runner(session, maxPrepared)
       try {
         await run(CompiledQuery.raw(beginStatement(settings)))
@@ -367,7 +370,7 @@ export const postgresDriver = (config: PostgresDriverConfig): PostgresDriver => 
     readRows: <R>(compiled: CompiledQuery): Promise<Array<R>> => {
       if (flight.destroyed) return Promise.reject(Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' }))
       try {
-        return flight.track(onPool(compiled)).then((result) => rowsOf<R>(result))
+        return flight.track(onPool(compiled), (result) => rowsOf<R>(result))
       } catch (error) {
         // postgres.js may refuse a query before sending it: a rejection, like any other failure.
         return Promise.reject(error)

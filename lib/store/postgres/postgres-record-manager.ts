@@ -49,7 +49,7 @@ import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError, isNotText } from './postgres-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
-import { itemsQuery, reusableQuery, type ItemBounds } from '../select-compiler.js'
+import { itemsQuery, reusableQuery } from '../select-compiler.js'
 import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
 
 const { validateIdRange, validateItems } = POSTGRES_RULES
@@ -243,6 +243,12 @@ const toNotification = (r: NotificationRow): Notification => {
 const refusedText = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && (error as { _tag?: unknown })._tag === 'StoreFailure' && isNotText((error as { cause?: unknown }).cause)
 
+/** A column list but its first, the originator id. */
+const withoutId = <Rest extends ReadonlyArray<unknown>>(columns: readonly ['originator_id', ...Rest]): Rest => {
+  const [, ...rest] = columns
+  return rest
+}
+
 /**
  * The state is JSON: it starts with `{` (compressed and encrypted state start
  * with a marker byte). No escape in the literal, which would warn on a server
@@ -265,6 +271,9 @@ const TEXT_STATE = [
   sql<string | null>`case when ${IS_JSON} then convert_from(state, 'UTF8') end`.as('state_text')
 ] as const
 
+/** {@link TEXT_STATE} but the originator id, for reads that know it: a load's rows all repeat it. */
+const TEXT_FIELDS = withoutId(TEXT_STATE)
+
 /**
  * Whether reads may take JSON state as text ({@link TEXT_STATE}): only over our
  * own Kysely, whose driver has no plugins to rewrite the text (a caller's
@@ -284,6 +293,9 @@ const readsStateAsText = (opened: Opened): TE.TaskEither<StoreError, boolean> =>
 
 /** The columns of an item, all state as bytes. */
 const BYTE_STATE = ['originator_id', 'originator_version', 'topic', 'state as state_bytes', sql<string | null>`null`.as('state_text')] as const
+
+/** {@link BYTE_STATE} but the originator id. */
+const BYTE_FIELDS = withoutId(BYTE_STATE)
 
 const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
   Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
@@ -394,15 +406,18 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
 
   const itemsAsText = itemsQuery(records, table, TEXT_STATE)
   const itemsAsBytes = itemsQuery(records, table, BYTE_STATE)
-  const readItems = <Err, A>(originatorId: string, bounds: ItemBounds, fromRows: (rows: ReadonlyArray<ItemRow>) => E.Either<Err, A>) =>
-    readState(() => itemsAsText(originatorId, bounds), () => itemsAsBytes(originatorId, bounds), fromRows)
-  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) => readItems(originatorId, bounds, eachRow(toItem)))
-  // Text state goes to the decoder as the string postgres.js made of it.
+  const listItems = listItemsWith(POSTGRES_RULES, (originatorId, bounds) =>
+    readState(() => itemsAsText(originatorId, bounds), () => itemsAsBytes(originatorId, bounds), eachRow(toItem))
+  )
+  // Text state goes to the decoder as the string postgres.js made of it, and
+  // the id it was asked for stands in for a column that would repeat it.
+  const fieldsAsText = itemsQuery(records, table, TEXT_FIELDS)
+  const fieldsAsBytes = itemsQuery(records, table, BYTE_FIELDS)
   const decodeItems = decodeItemsWith(POSTGRES_RULES, (originatorId, bounds, decode) =>
-    readItems(
-      originatorId,
-      bounds,
-      decodeRows((r: ItemRow) => decode(r.originator_id, r.originator_version, r.topic, r.state_text ?? (r.state_bytes as Uint8Array)))
+    readState(
+      () => fieldsAsText(originatorId, bounds),
+      () => fieldsAsBytes(originatorId, bounds),
+      decodeRows((r: Omit<ItemRow, 'originator_id'>) => decode(originatorId, r.originator_version, r.topic, r.state_text ?? (r.state_bytes as Uint8Array)))
     )
   )
 
