@@ -50,9 +50,14 @@ const raw = (url: string, parse = false) => async (): Promise<Side> => {
       topic: i === 0 ? 'bench#Tally.Started' : 'bench#Tally.Counted',
       state: rawState(i + 1, id)
     }))
+  // The table's identifier, built once: a fresh sql(name) in every statement
+  // left garbage that outlived the young generation (about 3 MB of every 11 MB
+  // allocated survived a scavenge, against 0.2 MB with one identifier), and the
+  // collections it caused fell on whichever side was running, the library too.
+  const ident = eight(name)
   // One multi-row statement per save, atomic on its own: the library's shape.
   const insert = (sql: postgres.Sql, id: string) =>
-    sql`INSERT INTO ${sql(name)} ${sql(rows(id), 'originator_id', 'originator_version', 'topic', 'state')}`
+    sql`INSERT INTO ${ident} ${sql(rows(id), 'originator_id', 'originator_version', 'topic', 'state')}`
   let tx = '0'
   let last = 0
   const rewind = (): void => {
@@ -69,14 +74,14 @@ const raw = (url: string, parse = false) => async (): Promise<Side> => {
       }),
     load: (ids) =>
       pool(ids, 8, async (id) => {
-        const got = await eight`SELECT originator_id, originator_version, topic, state FROM ${eight(name)}
+        const got = await eight`SELECT originator_id, originator_version, topic, state FROM ${ident}
           WHERE originator_id = ${id} ORDER BY originator_version`
         if (got.length !== EVENTS_PER_AGGREGATE) throw new Error('raw load')
         if (parse) for (const row of got) parseState(row['state'])
       }),
     // The library's ordering rule: settled transactions only, by (transaction_id, id).
     nextPage: async () => {
-      const page = await eight`SELECT id, originator_id, originator_version, topic, state, transaction_id::text AS tx FROM ${eight(name)}
+      const page = await eight`SELECT id, originator_id, originator_version, topic, state, transaction_id::text AS tx FROM ${ident}
         WHERE (transaction_id, id) > (${tx}::xid8, ${last}) AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
         ORDER BY transaction_id, id LIMIT ${PAGE}`
       if (parse) for (const row of page) parseState(row['state'])
