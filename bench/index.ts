@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql]
+ * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql --gc minor|full|none]
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  * npm run bench -- --suite floor: raw postgres.js that JSON.parses
  *   each state beside the bare driver, the floor under the library's reads
@@ -18,7 +18,7 @@ import { mysqlBench } from './mysql.js'
 import { postgresBench, postgresCalibration, postgresFloor, postgresSerialisedBench } from './postgres.js'
 import { snapshotsBench } from './snapshots.js'
 import { sqliteBench } from './sqlite.js'
-import { median, pairedRun, type Comparison, type Figures } from './workload.js'
+import { median, pairedRun, type Comparison, type Figures, type GcMode } from './workload.js'
 
 const { values } = parseArgs({
   options: {
@@ -26,12 +26,16 @@ const { values } = parseArgs({
     aggregates: { type: 'string', default: '2000' },
     only: { type: 'string', default: 'sqlite,postgres,postgres-serialised,mysql' },
     suite: { type: 'string', default: 'drivers' },
-    loads: { type: 'string', default: '25' }
+    loads: { type: 'string', default: '25' },
+    gc: { type: 'string', default: 'minor' }
   }
 })
 const runs = Number(values.runs)
 const aggregates = Number(values.aggregates)
 const only = new Set(values.only.split(','))
+const GC_MODES: ReadonlyArray<GcMode> = ['minor', 'full', 'none']
+const gcMode = GC_MODES.find((mode) => mode === values.gc)
+if (gcMode === undefined) throw new Error(`--gc ${values.gc}: one of ${GC_MODES.join(', ')} (see GcMode in bench/workload.ts)`)
 
 const LABELS: Readonly<Record<string, string>> = {
   save: 'save, one save per aggregate (ev/s)',
@@ -53,9 +57,9 @@ const report = async (bench: Comparison): Promise<void> => {
     // Warm up the JIT and the statement caches with one full-size run, not
     // counted: a smaller one left the first counted run of the log read at half
     // its steady speed, so the median depended on which run went first.
-    await pairedRun(sides, aggregates)
+    await pairedRun(sides, aggregates, 0, gcMode)
     for (let i = 0; i < runs; i++) {
-      const run = await pairedRun(sides, aggregates, i)
+      const run = await pairedRun(sides, aggregates, i, gcMode)
       lib.push(run.library)
       raw.push(run.raw)
       libCpu.push(run.libraryCpu)
@@ -93,6 +97,6 @@ if (only.has('mysql') && !rawOnly) {
   if (url === undefined || url === '') console.log('SKIPPED mysql: set MYSQL_URL to benchmark it')
   else benches.push(mysqlBench(url))
 }
-console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}`)
+console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}, --gc ${gcMode}`)
 if (values.suite === 'snapshots') await snapshotsBench({ loads: Number(values.loads), only })
 else for (const bench of benches) await report(bench)
