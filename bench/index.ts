@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql --gc minor|full|none]
+ * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql --gc full|minor|none]
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  * npm run bench -- --suite floor: raw postgres.js that JSON.parses
  *   each state beside the bare driver, the floor under the library's reads
@@ -27,13 +27,13 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'sqlite,postgres,postgres-serialised,mysql' },
     suite: { type: 'string', default: 'drivers' },
     loads: { type: 'string', default: '25' },
-    gc: { type: 'string', default: 'minor' }
+    gc: { type: 'string', default: 'full' }
   }
 })
 const runs = Number(values.runs)
 const aggregates = Number(values.aggregates)
 const only = new Set(values.only.split(','))
-const GC_MODES: ReadonlyArray<GcMode> = ['minor', 'full', 'none']
+const GC_MODES: ReadonlyArray<GcMode> = ['full', 'minor', 'none']
 const gcMode = GC_MODES.find((mode) => mode === values.gc)
 if (gcMode === undefined) throw new Error(`--gc ${values.gc}: one of ${GC_MODES.join(', ')} (see GcMode in bench/workload.ts)`)
 
