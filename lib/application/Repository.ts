@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { pipe } from 'fp-ts/lib/function.js'
+import { identity, pipe } from 'fp-ts/lib/function.js'
 import type { AggregateOf, AnyKind } from '../kind/AggregateKind.js'
 import type { TopicRegistry } from '../kind/TopicRegistry.js'
 import { isLive, replay, type Aggregate } from '../domain/Aggregate.js'
@@ -98,8 +98,6 @@ const ofKind =
     return E.right(payloads)
   }
 
-const same = <A>(a: A): A => a
-
 /** Whether the aggregate is live, or the decider's isTerminal threw. */
 const liveness = (kind: AnyKind, aggregate: Aggregate<unknown, TypedEvent>): E.Either<DeciderThrew, boolean> => {
   try {
@@ -189,7 +187,7 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
         return live.right ? aggregate : E.left(aggregateNotFound(id, version))
       })
     },
-    load: (kind, id) => rebuild(kind, id, undefined, same),
+    load: (kind, id) => rebuild(kind, id, undefined, identity),
     has: (id) =>
       pipe(
         typeof id === 'string' && id.length > 0 ? store.recordManager.listItems(id, { limit: 1 }) : TE.left(invalidArgument('the originator id must be a non-empty string')),
@@ -199,7 +197,7 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
           const entry = registry.topics.get(head.topic)
           if (entry === undefined) return TE.left(unknownTopic(head.topic))
           return pipe(
-            rebuild(entry.kind, id, undefined, same),
+            rebuild(entry.kind, id, undefined, identity),
             TE.chainEitherKW((aggregate) => liveness(entry.kind, aggregate as Aggregate<unknown, TypedEvent>))
           )
         })

@@ -75,15 +75,9 @@ export const eachRow =
  */
 export const decodeRows =
   <R, Err, A>(decode: (row: R) => E.Either<Err, A>) =>
-  (rows: ReadonlyArray<R>): E.Either<Err, ReadonlyArray<A>> => {
-    const out: Array<A> = new Array<A>(rows.length)
-    for (let i = 0; i < rows.length; i++) {
-      const result = decode(rows[i] as R)
-      if (E.isLeft(result)) return result
-      out[i] = result.right
-    }
-    return E.right(out)
-  }
+  (rows: ReadonlyArray<R>): E.Either<Err, ReadonlyArray<A>> =>
+    // fp-ts's array traversal is a loop that stops at the first Left.
+    E.traverseArray(decode)(rows)
 
 /**
  * A {@link RowReader} over `db` whose every failure of its own is a `Left` of

@@ -13,6 +13,7 @@
  *
  * @since 0.1.0
  */
+import { identity } from 'fp-ts/lib/function.js'
 import {
   AbortedTransactionError,
   CompiledQuery,
@@ -141,8 +142,6 @@ const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"
 
 type Session = Awaited<ReturnType<PostgresSql['reserve']>>
 
-const same = <A>(value: A): A => value
-
 /** Counts what a driver has in flight, so that `destroy` can wait for it. */
 interface InFlight {
   /** `work`, counted until it settles; its value passed through `then` in the same step. */
@@ -255,11 +254,11 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
 
   const run = (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
     try {
-      if (onSession === undefined) return flight.track(onPool(compiled), same)
+      if (onSession === undefined) return flight.track(onPool(compiled), identity)
       if (lost !== undefined) return Promise.reject(lost)
       // A statement that settles after its session ended must not mark whatever this object holds next.
       const current = session
-      return flight.track(onSession(compiled), same).catch((error: unknown) => {
+      return flight.track(onSession(compiled), identity).catch((error: unknown) => {
         if (session === current && isConnectionLoss(error)) lost = error
         throw error
       })
@@ -306,7 +305,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
 
     begin: async (settings) => {
       if (session !== undefined) throw new Error('a transaction is already open on this connection')
-      session = await flight.track(reserveFrom(pool, flight), same)
+      session = await flight.track(reserveFrom(pool, flight), identity)
       onSession = runner(session, maxPrepared)
       try {
         await run(CompiledQuery.raw(beginStatement(settings)))
