@@ -1,6 +1,6 @@
 // The MySQL / MariaDB store: the shared conformance suite, then what only MySQL has.
 import { randomUUID } from 'node:crypto'
-import { Kysely, MysqlDialect, sql } from 'kysely'
+import { CamelCasePlugin, Kysely, MysqlDialect, sql } from 'kysely'
 import mysql from 'mysql2'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -224,6 +224,27 @@ if (url !== undefined) {
       extraTables.push(rm.tableName)
       await rm.close()
       assert.equal((await sql<{ one: number }>`SELECT 1 AS one`.execute(db)).rows, [{ one: 1 }])
+    } finally {
+      await db.destroy()
+    }
+  })
+
+  test("a caller's Kysely that renames result columns is InvalidConfig at open; the same without plugins reads every column", async () => {
+    const db = new Kysely<Record<string, never>>({
+      dialect: new MysqlDialect({ pool: mysql.createPool({ uri: url.replace(/\?.*$/, '') }) }),
+      plugins: [new CamelCasePlugin()]
+    })
+    try {
+      const tableName = freshTableName('camel')
+      const refused = await expectLeft(mysqlRecordManager({ kysely: db, tableName }))
+      assert.is(refused._tag, 'InvalidConfig')
+      const rm = await expectRight(mysqlRecordManager({ kysely: db.withoutPlugins(), tableName }))
+      extraTables.push(rm.tableName)
+      const id = randomUUID()
+      await expectRight(rm.insertItems([{ originatorId: id, originatorVersion: 1, topic: 'spec.Camel', state: Uint8Array.of(1) }]))
+      const [read] = await expectRight(rm.listItems(id))
+      assert.equal([read?.originatorId, read?.originatorVersion], [id, 1])
+      await rm.close()
     } finally {
       await db.destroy()
     }

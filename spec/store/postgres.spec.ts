@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { Kysely, ParseJSONResultsPlugin, sql as raw } from 'kysely'
+import { CamelCasePlugin, Kysely, ParseJSONResultsPlugin, sql as raw } from 'kysely'
 import postgres from 'postgres'
 import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
@@ -163,6 +163,25 @@ pg('decodeItems hands plain JSON state over as its text, other state as bytes, a
     [1, 'bytes', Array.from(new TextEncoder().encode(json))],
     [2, 'bytes', Array.from(notUtf8)]
   ])
+})
+
+pg("a caller's Kysely that renames result columns is InvalidConfig at open; the same without plugins reads every column", async (context) => {
+  const kysely = new Kysely<any>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }), plugins: [new CamelCasePlugin()] })
+  const tableName = freshTableName('camel')
+  const refused = await expectLeft(postgresRecordManager({ kysely, tableName }))
+  assert.is(refused._tag, 'InvalidConfig')
+  const [exists] = await context.sql`select to_regclass(${tableName}) as t`
+  assert.is(exists?.['t'], null, 'no table for a refused instance')
+  const rm = await expectRight(postgresRecordManager({ kysely: kysely.withoutPlugins(), tableName }))
+  try {
+    await expectRight(rm.insertItems([item('camel', 1)]))
+    const [read] = await expectRight(rm.listItems('camel'))
+    assert.equal([read?.originatorId, read?.originatorVersion], ['camel', 1])
+  } finally {
+    await rm.close()
+    await context.sql.unsafe(`drop table ${tableName}`)
+    await kysely.destroy()
+  }
 })
 
 pg('a postgres.js sql that is not one is InvalidConfig, not an exception', async () => {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import {
+  CamelCasePlugin,
   Kysely,
   OperationNodeTransformer,
   PrimitiveValueListNode,
@@ -337,6 +338,21 @@ test('a Kysely whose plugins rewrite values gets a fresh compile for every save'
   const rm = await expectRight(sqliteRecordManager({ kysely, tableName: 'shouted' }))
   await expectRight(rm.insertItems([{ ...item(id, 1), topic: 'quiet topic' }]))
   assert.equal((await expectRight(rm.listItems(id))).map((e) => e.topic), ['QUIET TOPIC'])
+  await kysely.destroy()
+})
+
+test("a caller's Kysely that renames result columns is InvalidConfig at open; the same without plugins reads every column", async () => {
+  const database = new BetterSqlite3(':memory:')
+  const kysely = new Kysely<RecordsDatabase>({ dialect: new SqliteDialect({ database }), plugins: [new CamelCasePlugin()] })
+  const refused = await expectLeft(sqliteRecordManager({ kysely, tableName: 'camel' }))
+  assert.is(refused._tag, 'InvalidConfig')
+  assert.match(refused.message, 'withoutPlugins()')
+  assert.not.ok(await kysely.introspection.getTables().then((tables) => tables.some((t) => t.name === 'camel')), 'no table for a refused instance')
+  const rm = await expectRight(sqliteRecordManager({ kysely: kysely.withoutPlugins(), tableName: 'camel' }))
+  const id = randomUUID()
+  await expectRight(rm.insertItems([item(id, 1)]))
+  const [read] = await expectRight(rm.listItems(id))
+  assert.equal([read?.originatorId, read?.originatorVersion], [id, 1])
   await kysely.destroy()
 })
 

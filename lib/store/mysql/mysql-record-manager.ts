@@ -18,6 +18,7 @@ import {
 import { orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import type { CallerTransaction, RecordManager, RecordsDatabase, StoredEvent } from '../RecordManager.js'
 import { closable } from '../closable.js'
+import { checkColumnNames } from '../column-names.js'
 import { deferred } from '../deferred.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { classifyMysqlError } from './mysql-errors.js'
@@ -197,6 +198,7 @@ const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError
     TE.fromEither(resolveTable(options)),
     TE.bindTo('tableName'),
     TE.bind('connection', () => TE.fromEither(connect(options))),
+    TE.chainFirstW(({ connection }) => ('kysely' in options ? checkColumnNames(connection.db, classifyMysqlError()) : TE.right(undefined))),
     TE.chainFirstW(({ tableName, connection }) =>
       TE.tryCatch(
         () =>

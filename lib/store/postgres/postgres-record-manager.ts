@@ -33,6 +33,7 @@ import {
   type InvalidConfig,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { checkColumnNames } from '../column-names.js'
 import { deferred } from '../deferred.js'
 import type {
   CallerTransaction,
@@ -502,7 +503,8 @@ const openPostgresRecordManager = (options: PostgresOptions): TE.TaskEither<Stor
   const { table, timeout, opened } = settings.right
   const names = tableNames(table.tableName, table.schema)
   return pipe(
-    ensureTable(opened.db, names),
+    'kysely' in options ? checkColumnNames(opened.db, classifyPostgresError()) : TE.right(undefined),
+    TE.chainW(() => ensureTable(opened.db, names)),
     TE.chainW(() => readsStateAsText(opened)),
     within<StoreError | InvalidConfig, boolean>(timeout, () => storeUnavailable(`PostgreSQL did not answer within ${timeout} s`, undefined)),
     TE.orElseFirst(() => TE.fromTask(opened.abort)),

@@ -34,6 +34,7 @@ import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
 import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
+import { checkColumnNames } from '../column-names.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
 
@@ -312,7 +313,8 @@ const openSqliteRecordManager = (options: SqliteOptions): TE.TaskEither<StoreErr
   const { tableName } = table.right
   return pipe(
     open(options),
-    TE.chainFirst(({ db, close }) => pipe(createTable(db, tableName), TE.orElseFirstTaskK(() => close))),
+    TE.chainFirstW(({ db }) => ('kysely' in options ? checkColumnNames(db, classifySqliteError()) : TE.right(undefined))),
+    TE.chainFirstW(({ db, close }) => pipe(createTable(db, tableName), TE.orElseFirstTaskK(() => close))),
     TE.map(({ db, close }) => recordManager(db, tableName, close))
   )
 }
