@@ -40,6 +40,7 @@ export type {
   ListItemsOptions,
   Notification,
   Position,
+  RawNotification,
   RecordManager,
   RecordsDatabase,
   StoredEvent

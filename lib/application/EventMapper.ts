@@ -13,7 +13,7 @@ import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { decodeError, encodeError, messageOf, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
 import type { LoggedEvent } from '../notification/NotificationLog.js'
-import type { ItemDecoder, Notification, StoredEvent } from '../store/RecordManager.js'
+import type { ItemDecoder, RawNotification, StoredEvent } from '../store/RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -41,8 +41,11 @@ export interface EventMapper {
    * hands them over: state as bytes, or as the JSON text a store read it as.
    */
   readonly decodeItem: ItemDecoder<CodecError, DomainEvent>
-  /** Decodes a notification as {@link toDomain} does, with its place in the log. */
-  readonly toLogged: (notification: Notification) => E.Either<CodecError, LoggedEvent>
+  /**
+   * Decodes a notification as {@link toDomain} does, with its place in the
+   * log; its state as bytes, or as the JSON text a store read it as.
+   */
+  readonly toLogged: (notification: RawNotification) => E.Either<CodecError, LoggedEvent>
 }
 
 // -------------------------------------------------------------------------------------
@@ -78,13 +81,13 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
   // One decoder for both faces, so that a logged event is built once rather
   // than copied from a domain event: the log decodes every event it pages through.
   function decode(originatorId: string, originatorVersion: number, topic: string, state: Uint8Array | string, logged: undefined): E.Either<CodecError, DomainEvent>
-  function decode(originatorId: string, originatorVersion: number, topic: string, state: Uint8Array | string, logged: Notification): E.Either<CodecError, LoggedEvent>
+  function decode(originatorId: string, originatorVersion: number, topic: string, state: Uint8Array | string, logged: RawNotification): E.Either<CodecError, LoggedEvent>
   function decode(
     originatorId: string,
     originatorVersion: number,
     topic: string,
     state: Uint8Array | string,
-    logged: Notification | undefined
+    logged: RawNotification | undefined
   ): E.Either<CodecError, DomainEvent | LoggedEvent> {
     const entry = registry.topics.get(topic)
     if (entry === undefined) return E.left(unknownTopic(topic))

@@ -11,7 +11,7 @@ import { pipe } from 'fp-ts/lib/function.js'
 import { traverseArray } from '../codec/traverse.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { decodeError, invalidArgument, messageOf, storeFailure, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
-import type { Notification, Position, RecordManager } from '../store/RecordManager.js'
+import type { Position, RawNotification, RecordManager } from '../store/RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -128,27 +128,34 @@ const MAX_PAGE = 10_000
  */
 export const notificationLog = (
   recordManager: RecordManager,
-  decode: (notification: Notification) => E.Either<CodecError, LoggedEvent>,
+  decode: (notification: RawNotification) => E.Either<CodecError, LoggedEvent>,
   options: NotificationLogOptions = {}
 ): NotificationLog => {
   const sectionSize = options.sectionSize ?? 10
   const isClosed = options.isClosed ?? (() => false)
 
   // The decoder is the caller's: one that throws is a DecodeError, not a rejected read.
-  const decodeOne = (n: Notification): E.Either<CodecError, LoggedEvent> => {
+  const decodeOne = (n: RawNotification): E.Either<CodecError, LoggedEvent> => {
     try {
       return decode(n)
     } catch (e) {
       return E.left(decodeError(n.topic, '', `the decoder threw: ${messageOf(e)}`))
     }
   }
-  const decodeAll = (ns: ReadonlyArray<Notification>) => traverseArray(ns, decodeOne)
+  const decodeAll = (ns: ReadonlyArray<RawNotification>) => traverseArray(ns, decodeOne)
 
-  /** A page from the store, whatever the record manager does: it never throws or rejects. */
-  const select = (position: Position, limit: number): Promise<E.Either<StoreError, ReadonlyArray<Notification>>> => {
+  /**
+   * A page from the store, whatever the record manager does: it never throws
+   * or rejects. Raw where the store offers it, so text state stays text.
+   */
+  const select = (position: Position, limit: number): Promise<E.Either<StoreError, ReadonlyArray<RawNotification>>> => {
     const failed = (e: unknown) => E.left(storeFailure(`reading the log failed: ${messageOf(e)}`, e))
     try {
-      return recordManager.selectNotifications(position, limit)().catch(failed)
+      const page =
+        recordManager.selectRawNotifications !== undefined
+          ? recordManager.selectRawNotifications(position, limit)
+          : recordManager.selectNotifications(position, limit)
+      return page().catch(failed)
     } catch (e) {
       return Promise.resolve(failed(e))
     }
@@ -178,7 +185,7 @@ export const notificationLog = (
   }
 
   /** Asks for the page after a full one; true if it did. */
-  const readAhead = (notifications: ReadonlyArray<Notification>, limit: number): boolean => {
+  const readAhead = (notifications: ReadonlyArray<RawNotification>, limit: number): boolean => {
     const last = notifications[notifications.length - 1]
     if (notifications.length < limit || last === undefined || isClosed()) return false
     const key = keyOf(last.position, limit)
@@ -193,7 +200,7 @@ export const notificationLog = (
     return true
   }
 
-  const toPage = (notifications: ReadonlyArray<Notification>, position: Position): E.Either<LogError, Page> => {
+  const toPage = (notifications: ReadonlyArray<RawNotification>, position: Position): E.Either<LogError, Page> => {
     const items = decodeAll(notifications)
     if (E.isLeft(items)) return items
     return E.right({ items: items.right, position: items.right[items.right.length - 1]?.position ?? position })

@@ -62,6 +62,16 @@ export interface Notification extends StoredEvent {
 }
 
 /**
+ * A notification as the store read it, for the log to decode: `state` is the
+ * stored bytes, or, where the store read plain JSON state as text, that text
+ * (the UTF-8 decoding of the stored bytes). A {@link Notification} is one.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type RawNotification = Omit<Notification, 'state'> & { readonly state: Uint8Array | string }
+
+/**
  * Decodes one item from its fields, as {@link RecordManager.decodeItems}
  * reads them. `state` is the stored bytes, or, where the store read plain
  * JSON state as text, that text: the UTF-8 decoding of the stored bytes.
@@ -188,6 +198,16 @@ export interface RecordManager {
     position: Position,
     limit: number
   ) => TaskEither<StoreError, ReadonlyArray<Notification>>
+  /**
+   * What `selectNotifications` reads, with plain JSON state as text where the
+   * store read it so (PostgreSQL): the log decodes these, and spares encoding
+   * the text into bytes to decode it again. Optional: without it, the log
+   * reads `selectNotifications`.
+   */
+  readonly selectRawNotifications?: (
+    position: Position,
+    limit: number
+  ) => TaskEither<StoreError, ReadonlyArray<RawNotification>>
   /** The settled notifications whose ids lie in `[start, end]`, by id. */
   readonly selectNotificationRange: (
     start: number,

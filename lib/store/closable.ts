@@ -27,7 +27,7 @@ export const closable = (records: RecordManager): RecordManager => {
     (...args: Args): TE.TaskEither<StoreError, A> =>
     () =>
       closed ? gone() : f(...args)()
-  const { decodeItems } = records
+  const { decodeItems, selectRawNotifications } = records
   const guardedDecode: NonNullable<RecordManager['decodeItems']> | undefined =
     decodeItems === undefined ? undefined : (originatorId, options, decode) => () => (closed ? gone() : decodeItems(originatorId, options, decode)())
   return {
@@ -35,6 +35,7 @@ export const closable = (records: RecordManager): RecordManager => {
     insertItems: guard(records.insertItems),
     listItems: guard(records.listItems),
     ...(guardedDecode === undefined ? {} : { decodeItems: guardedDecode }),
+    ...(selectRawNotifications === undefined ? {} : { selectRawNotifications: guard(selectRawNotifications) }),
     selectNotifications: guard(records.selectNotifications),
     selectNotificationRange: guard(records.selectNotificationRange),
     maxNotificationId: guard(records.maxNotificationId),

@@ -11,7 +11,8 @@ import type { CompiledQuery, Kysely } from 'kysely'
 import type { InvalidArgument, StoreError } from '../errors/EventfoldError.js'
 import type { ArgumentRules } from './arguments.js'
 import type { ItemBounds } from './select-compiler.js'
-import type { ItemDecoder, ListItemsOptions, Notification, Position, RecordManager, RecordsDatabase, StoredEvent } from './RecordManager.js'
+import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
+import type { ItemDecoder, ListItemsOptions, Notification, Position, RawNotification, RecordManager, RecordsDatabase, StoredEvent } from './RecordManager.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -154,12 +155,12 @@ export const decodeItemsWith =
  * @since 0.1.0
  */
 export const selectNotificationsWith =
-  <After>(
+  <After, N extends RawNotification = Notification>(
     parsePosition: (position: Position) => E.Either<InvalidArgument, After>,
     rules: Pick<ArgumentRules, 'validateLimit'>,
-    read: (after: After, limit: number) => Promise<E.Either<StoreError, ReadonlyArray<Notification>>>
-  ): RecordManager['selectNotifications'] =>
-  (position, limit) =>
+    read: (after: After, limit: number) => Promise<E.Either<StoreError, ReadonlyArray<N>>>
+  ) =>
+  (position: Position, limit: number): TaskEither<StoreError, ReadonlyArray<N>> =>
   () => {
     const after = parsePosition(position)
     if (E.isLeft(after)) return Promise.resolve(after)

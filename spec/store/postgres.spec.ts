@@ -165,6 +165,28 @@ pg('decodeItems hands plain JSON state over as its text, other state as bytes, a
   ])
 })
 
+pg('selectRawNotifications hands plain JSON state over as its text, other state as bytes, and all as bytes where text fails', async (context) => {
+  const rm = await openWith(context)
+  if (rm.selectRawNotifications === undefined) throw new Error('the PostgreSQL record manager has no selectRawNotifications')
+  const raw = rm.selectRawNotifications
+  const json = '{"s":"é ☕ 𝄞","n":[1,2]}'
+  const binary = Uint8Array.of(0x00, 0xff, 0x7b)
+  const asBytes = (state: Uint8Array | string) => Array.from(typeof state === 'string' ? new TextEncoder().encode(state) : state)
+  await expectRight(rm.insertItems([{ ...item('raw', 1), state: new TextEncoder().encode(json) }, { ...item('raw', 2), state: binary }]))
+  const first = await expectRight(raw(START, 10))
+  assert.equal(first.map((n) => (typeof n.state === 'string' ? n.state : Array.from(n.state))), [json, Array.from(binary)])
+  const plain = await expectRight(rm.selectNotifications(START, 10))
+  assert.equal(first.map((n) => ({ ...n, state: asBytes(n.state) })), plain.map((n) => ({ ...n, state: Array.from(n.state) })))
+  // Paging resumes from a raw position as from any other.
+  assert.equal((await expectRight(raw(first[0]?.position ?? START, 10))).map((n) => n.originatorVersion), [2])
+  // One state that begins like JSON but is not UTF-8 sends the whole page to bytes.
+  await expectRight(rm.insertItems([{ ...item('raw', 3), state: Uint8Array.of(0x7b, 0xff, 0x7d) }]))
+  const fallen = await expectRight(raw(START, 10))
+  assert.ok(fallen.every((n) => n.state instanceof Uint8Array))
+  assert.equal(fallen.map((n) => asBytes(n.state)), (await expectRight(rm.selectNotifications(START, 10))).map((n) => Array.from(n.state)))
+  assert.is((await expectLeft(raw('not a position', 10)))._tag, 'InvalidArgument')
+})
+
 pg("a caller's Kysely that renames result columns is InvalidConfig at open; the same without plugins reads every column", async (context) => {
   const kysely = new Kysely<any>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }), plugins: [new CamelCasePlugin()] })
   const tableName = freshTableName('camel')

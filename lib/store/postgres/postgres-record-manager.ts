@@ -38,13 +38,14 @@ import { deferred } from '../deferred.js'
 import type {
   CallerTransaction,
   Notification,
+  RawNotification,
   RecordManager,
   RecordsDatabase,
   StoredEvent
 } from '../RecordManager.js'
 import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { resolveTableOptions, type EventRow, type TableOptions } from '../schema.js'
-import { formatPosition, parsePosition, POSTGRES_RULES } from './postgres-arguments.js'
+import { formatPosition, parsePosition, POSTGRES_RULES, type XidPosition } from './postgres-arguments.js'
 import { dialectOver } from './postgres-dialect.js'
 import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError, isNotText } from './postgres-errors.js'
@@ -228,17 +229,27 @@ const toItem = (r: ItemRow): StoredEvent => ({
   state: stateOf(r)
 })
 
-const toNotification = (r: NotificationRow): Notification => {
-  const id = Number(r.id)
-  return {
-    id,
-    originatorId: r.originator_id,
-    originatorVersion: r.originator_version,
-    topic: r.topic,
-    state: stateOf(r),
-    position: formatPosition(r.txid, id)
+/** The state as read: the text where it came as text, for the readers that take it so. */
+const rawStateOf = (r: Pick<ItemRow, 'state_bytes' | 'state_text'>): Uint8Array | string => r.state_text ?? (r.state_bytes as Uint8Array)
+
+/** A notification from its row, its state taken by `state`. */
+const notificationOf =
+  <S extends Uint8Array | string>(state: (r: ItemRow) => S) =>
+  (r: NotificationRow): Omit<Notification, 'state'> & { readonly state: S } => {
+    const id = Number(r.id)
+    return {
+      id,
+      originatorId: r.originator_id,
+      originatorVersion: r.originator_version,
+      topic: r.topic,
+      state: state(r),
+      position: formatPosition(r.txid, id)
+    }
   }
-}
+
+const toNotification: (r: NotificationRow) => Notification = notificationOf(stateOf)
+
+const toRawNotification: (r: NotificationRow) => RawNotification = notificationOf(rawStateOf)
 
 /** Whether a read failed because the server could not make some state text (see {@link isNotText}), not for any other reason. */
 const refusedText = (error: unknown): boolean =>
@@ -249,6 +260,7 @@ const withoutId = <Rest extends ReadonlyArray<unknown>>(columns: readonly ['orig
   const [, ...rest] = columns
   return rest
 }
+
 
 /**
  * The state is JSON: it starts with `{` (compressed and encrypted state start
@@ -418,7 +430,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     readState(
       () => fieldsAsText(originatorId, bounds),
       () => fieldsAsBytes(originatorId, bounds),
-      decodeRows((r: Omit<ItemRow, 'originator_id'>) => decode(originatorId, r.originator_version, r.topic, r.state_text ?? (r.state_bytes as Uint8Array)))
+      decodeRows((r: Omit<ItemRow, 'originator_id'>) => decode(originatorId, r.originator_version, r.topic, rawStateOf(r)))
     )
   )
 
@@ -445,13 +457,17 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
   const pagesAsText = pagesWith(TEXT_STATE)
   const pagesAsBytes = pagesWith(BYTE_STATE)
 
-  const selectNotifications = selectNotificationsWith(parsePosition, POSTGRES_RULES, (at, limit) => {
-    if (closing !== undefined) return closed()
-    if (limit === 0) return Promise.resolve(E.right([]))
-    const page = (pages: typeof pagesAsText) => () =>
-      at === undefined ? pages.fromStart([limit]) : pages.after([at.transactionId, at.id, limit])
-    return readState(page(pagesAsText), page(pagesAsBytes), eachRow(toNotification))
-  })
+  const page = (pages: typeof pagesAsText, at: XidPosition | undefined, limit: number) => () =>
+    at === undefined ? pages.fromStart([limit]) : pages.after([at.transactionId, at.id, limit])
+  const pageOf = <N extends RawNotification>(toN: (row: NotificationRow) => N) =>
+    selectNotificationsWith(parsePosition, POSTGRES_RULES, (at, limit) => {
+      if (closing !== undefined) return closed()
+      if (limit === 0) return Promise.resolve(E.right([]))
+      return readState(page(pagesAsText, at, limit), page(pagesAsBytes, at, limit), eachRow(toN))
+    })
+  const selectNotifications = pageOf(toNotification)
+  // Text state goes to the log as the string postgres.js made of it.
+  const selectRawNotifications = pageOf(toRawNotification)
 
   const selectNotificationRange: RecordManager['selectNotificationRange'] = (start, end) =>
     pipe(
@@ -482,6 +498,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     listItems,
     decodeItems,
     selectNotifications,
+    selectRawNotifications,
     selectNotificationRange,
     maxNotificationId,
     query: () => records.selectFrom(table),
