@@ -261,7 +261,6 @@ const withoutId = <Rest extends ReadonlyArray<unknown>>(columns: readonly ['orig
   return rest
 }
 
-
 /**
  * The state is JSON: it starts with `{` (compressed and encrypted state start
  * with a marker byte). No escape in the literal, which would warn on a server
@@ -457,7 +456,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
   const pagesAsText = pagesWith(TEXT_STATE)
   const pagesAsBytes = pagesWith(BYTE_STATE)
 
-  const page = (pages: typeof pagesAsText, at: XidPosition | undefined, limit: number) => () =>
+  const page = (pages: typeof pagesAsText, at: XidPosition, limit: number) => () =>
     at === undefined ? pages.fromStart([limit]) : pages.after([at.transactionId, at.id, limit])
   const pageOf = <N extends RawNotification>(toN: (row: NotificationRow) => N) =>
     selectNotificationsWith(parsePosition, POSTGRES_RULES, (at, limit) => {
