@@ -116,6 +116,9 @@ const codePoints = (s: string): number => {
   return n
 }
 
+/** What no item's originator id or topic can be: `validateItems` has checked none yet. */
+const UNCHECKED = Symbol('unchecked')
+
 /** Why `value` cannot be an originator id or topic here, or `undefined` if it can. */
 const nameProblem = (what: string, value: unknown, maxLength: number): string | undefined => {
   if (typeof value !== 'string' || value.length === 0) return `the ${what} must be a non-empty string, not ${show(value)}`
@@ -156,8 +159,9 @@ export const argumentRules = (limits: StoreLimits): ArgumentRules => {
   const validateItems: ArgumentRules['validateItems'] = (items) => {
     if (!Array.isArray(items)) return E.left(invalidArgument(`the items of a save must be an array, not ${show(items)}`))
     // A save's items mostly share their originator and topic: check each distinct one once.
-    let checkedId: unknown
-    let checkedTopic: unknown
+    // The trackers start at a value no item holds, so the first item's are always checked.
+    let checkedId: unknown = UNCHECKED
+    let checkedTopic: unknown = UNCHECKED
     for (let i = 0; i < items.length; i++) {
       const e: unknown = items[i]
       if (typeof e !== 'object' || e === null) return E.left(invalidArgument(`item ${i} is not a stored event, but ${show(e)}`))

@@ -392,6 +392,13 @@ export const storeConformance = (name: string, open: OpenStore, teardown?: () =>
       const error = await expectLeft(rm.insertItems([item(id, 1), bad]))
       assert.is(error._tag, 'InvalidArgument', `for ${inspect(bad)}`)
     }
+    // A field missing from the first item is checked like any other.
+    const { originatorId: _id, ...noId } = item(id, 1)
+    const { topic: _topic, ...noTopic } = item(id, 1)
+    for (const first of [noId, noTopic]) {
+      const error = await expectLeft(rm.insertItems([first as StoredEvent, item(id, 2)]))
+      assert.is(error._tag, 'InvalidArgument', `for ${inspect(first)}`)
+    }
     assert.is(await countRows(rm), 0)
   })
 
