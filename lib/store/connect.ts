@@ -19,6 +19,7 @@ import {
 import type { DialectName, RecordManager } from './RecordManager.js'
 import type { TableOptions } from './schema.js'
 import { parseUri } from './Uri.js'
+import { deferred } from './deferred.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -75,7 +76,15 @@ const dialectOf = (kysely: Kysely<any>): E.Either<InvalidConfig, DialectName> =>
 export const connect = (
   connection: Connection,
   options: ConnectOptions = {}
-): TE.TaskEither<InvalidConfig | StoreError, RecordManager> => {
+): TE.TaskEither<InvalidConfig | StoreError, RecordManager> =>
+  // Nothing happens until the task runs, and a connection or options that are
+  // not what they claim (null, an object that is no Kysely) give InvalidConfig.
+  deferred(
+    () => open(connection, options),
+    (message) => invalidConfig(`the connection cannot be used: ${message}`)
+  )
+
+const open = (connection: Connection, options: ConnectOptions): TE.TaskEither<InvalidConfig | StoreError, RecordManager> => {
   const table: TableOptions = {
     ...(options.tableName === undefined ? {} : { tableName: options.tableName }),
     ...(options.schema === undefined ? {} : { schema: options.schema })

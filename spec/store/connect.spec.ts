@@ -31,6 +31,20 @@ conn('a bad connection string or table name fails before anything opens', async 
   assert.is((await expectLeft(connect({ uri: 'sqlite:///:memory:' }, { tableName: 'x y' })))._tag, 'InvalidConfig')
 })
 
+conn('a connection or options that are not what they claim are InvalidConfig when the task runs, never a throw', async () => {
+  const calls = [
+    () => connect(null as never),
+    () => connect({ kysely: {} } as never),
+    () => connect({ uri: 'sqlite:///:memory:' }, null as never)
+  ]
+  for (const call of calls) {
+    const task = call() // building the task runs nothing, so it cannot throw
+    const result = await task()
+    assert.ok(E.isLeft(result), 'refused')
+    assert.is(result.left._tag, 'InvalidConfig')
+  }
+})
+
 conn('an unreadable SQLite path is StoreUnavailable, not a throw', async () => {
   const result = await connect({ uri: 'sqlite:////proc/no/such/dir/db.sqlite' })()
   assert.ok(E.isLeft(result))
