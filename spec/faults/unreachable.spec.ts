@@ -9,6 +9,8 @@
  * Loopback addresses only: nothing here sends a packet off the machine.
  */
 import * as E from 'fp-ts/Either'
+import { Kysely, MysqlDialect } from 'kysely'
+import mysql from 'mysql2'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createApplication } from '../../lib/index.js'
@@ -98,6 +100,25 @@ for (const dialect of ['postgres', 'mysql'] as const) {
     assert.is(tag, 'StoreUnavailable')
     assert.ok(ms < 2000 + SLACK_MS, `took ${ms.toFixed(0)} ms`)
   })
+
+  if (dialect === 'mysql') {
+    test('a Kysely passed in over a server that never answers: StoreUnavailable at the deadline', async () => {
+      const server = await serve('silent')
+      // mysql2's own connect timeout is longer than the deadline, so only the deadline can end it in time.
+      const pool = mysql.createPool({ host: '127.0.0.1', port: server.port, user: 'eventfold', connectTimeout: 6000 })
+      const kysely = new Kysely<object>({ dialect: new MysqlDialect({ pool }) })
+      try {
+        const started = performance.now()
+        const opened = await createApplication({ kysely, persist: [Tally], connectTimeoutSeconds: 1 })()
+        const ms = since(started)
+        assert.ok(E.isLeft(opened) && opened.left._tag === 'StoreUnavailable', 'StoreUnavailable')
+        assert.ok(ms >= 900 && ms < 1000 + SLACK_MS, `took ${ms.toFixed(0)} ms for a deadline of 1 s`)
+      } finally {
+        // The caller's pool is the caller's to end; its connection attempt ends by its own timeout.
+        void kysely.destroy().catch(() => undefined)
+      }
+    })
+  }
 
   test.run()
 }

@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
-import { pipe } from 'fp-ts/lib/function.js'
+import { identity, pipe } from 'fp-ts/lib/function.js'
 import { Kysely, MysqlAdapter, MysqlDialect } from 'kysely'
 import mysql, { type Pool } from 'mysql2'
 import {
@@ -192,13 +192,23 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
 // constructors
 // -------------------------------------------------------------------------------------
 
+const openingFailure = (error: unknown): StoreError => (error instanceof Deadline ? storeUnavailable(error.message, error) : classifyMysqlError()(error))
+
 /** The store's opening, built only when the task runs (see the exported constructor below). */
 const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>
   pipe(
     TE.fromEither(resolveTable(options)),
     TE.bindTo('tableName'),
     TE.bind('connection', () => TE.fromEither(connect(options))),
-    TE.chainFirstW(({ connection }) => ('kysely' in options ? checkColumnNames(connection.db, classifyMysqlError()) : TE.right(undefined))),
+    // Both steps talk to the server, so both give up within connectTimeoutMs.
+    TE.chainFirstW(({ connection }) =>
+      'kysely' in options
+        ? pipe(
+            TE.tryCatch(() => within(connection.connectTimeoutMs, checkColumnNames(connection.db, classifyMysqlError())()), openingFailure),
+            TE.chainEitherKW(identity)
+          )
+        : TE.right(undefined)
+    ),
     TE.chainFirstW(({ tableName, connection }) =>
       TE.tryCatch(
         () =>
@@ -206,7 +216,7 @@ const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError
             await connection.release().catch(() => undefined)
             throw error
           }),
-        (error) => (error instanceof Deadline ? storeUnavailable(error.message, error) : classifyMysqlError()(error))
+        openingFailure
       )
     ),
     TE.map(({ tableName, connection }) => recordManager(tableName, connection))
