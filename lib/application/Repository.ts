@@ -76,7 +76,10 @@ export interface Repository {
    * discarded ones too. What a command handler decides against.
    */
   readonly load: <K extends AnyKind>(kind: K, id: string) => TE.TaskEither<LoadError, AggregateOf<K>>
-  /** Whether a live aggregate of any registered kind has this id. */
+  /**
+   * Whether a live aggregate of any registered kind has this id. An id whose
+   * events belong to no registered kind is an `UnknownTopic`.
+   */
   readonly has: (id: string) => TE.TaskEither<LoadError, boolean>
 }
 

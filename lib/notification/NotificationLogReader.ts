@@ -38,7 +38,10 @@ export interface NotificationLogReader {
 export interface ReaderOptions {
   /** Where to start; the beginning of the log by default. */
   readonly position?: Position
-  /** How many notifications one query fetches; 1000 by default. */
+  /**
+   * How many notifications one query fetches: an integer from 1 to 10,000,
+   * 1000 by default. Outside that range, every read is an `InvalidArgument`.
+   */
   readonly pageSize?: number
 }
 

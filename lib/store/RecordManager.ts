@@ -111,9 +111,11 @@ export interface ListItemsOptions {
  */
 export interface InsertOptions {
   /**
-   * Refuse a save that would leave a gap in a stream: for each originator, the
-   * lowest version written must be 0 or 1, or directly follow a version the
-   * store holds already. The check runs in the same statement or transaction
+   * Refuse a save whose first version of a stream would leave a gap after
+   * what the store holds: for each originator, the lowest version written
+   * must be 0 or 1, or directly follow a version the store holds already.
+   * Versions within the save are not checked against each other (the
+   * application's saves are consecutive by construction). The check runs in the same statement or transaction
    * as the insert. A save that fails it gives `ConcurrencyError` and writes
    * nothing. The application's saves set it; snapshots, which skip versions
    * by design, do not. Off by default.
