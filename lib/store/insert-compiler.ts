@@ -12,8 +12,8 @@
  *
  * @since 0.1.0
  */
-import { CompiledQuery, sql, type Kysely, type RawBuilder } from 'kysely'
-import type { Predecessor } from './arguments.js'
+import { CompiledQuery, sql, type Kysely, type QueryResult, type RawBuilder } from 'kysely'
+import { MissingPredecessor, type Predecessor } from './arguments.js'
 import type { RecordsDatabase, StoredEvent } from './RecordManager.js'
 
 // -------------------------------------------------------------------------------------
@@ -31,7 +31,33 @@ export interface InsertShape {
   readonly rowsPerInsert: number
   /** One row of the VALUES list of the checked insert (PostgreSQL types it with casts). */
   readonly valuesRow: (e: StoredEvent) => RawBuilder<unknown>
+  /** One row of the VALUES list of a predecessor check: the id, then the version. */
+  readonly predecessorRow: (p: Predecessor) => RawBuilder<unknown>
 }
+
+// -------------------------------------------------------------------------------------
+// constants
+// -------------------------------------------------------------------------------------
+
+/**
+ * The most predecessors an INSERT checks itself, one `exists` each. A save
+ * with more checks them first, in statements of their own in the same
+ * transaction (see {@link predecessorCheck}): each `exists` deepens the
+ * statement's expression tree (SQLite refuses a depth past 1000) and adds two
+ * parameters to a statement already near the dialect's limit.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const GUARDS_PER_INSERT = 64
+
+/**
+ * Predecessors per check statement: two parameters each.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const PREDECESSORS_PER_CHECK = 1000
 
 /** Distinct row counts whose SQL is kept; saves mostly come in a few sizes. */
 const TEMPLATES = 64
@@ -117,3 +143,77 @@ export const insertCompiler =
       return text === null ? compile(items, predecessors) : CompiledQuery.raw(text, parametersOf(items, predecessors))
     }
   }
+
+/**
+ * The statement that counts how many of up to {@link PREDECESSORS_PER_CHECK}
+ * predecessors (distinct, as `predecessorsOf` gives them) the table holds, as
+ * `n`: all are held when `n` is their number. A flat list, so that it stays
+ * shallow however many there are.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const predecessorCheck =
+  (shape: Pick<InsertShape, 'predecessorRow'>) =>
+  (db: Kysely<RecordsDatabase>, tableName: string) =>
+  (predecessors: ReadonlyArray<Predecessor>): CompiledQuery =>
+    sql`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})`.compile(db)
+
+/**
+ * What runs a save's statements: a Kysely instance or transaction.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface StatementRunner {
+  readonly executeQuery: <R>(query: CompiledQuery<R>) => Promise<QueryResult<R>>
+}
+
+const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
+  Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
+
+/**
+ * How a store writes a save: INSERTs of at most `rowsPerInsert` rows that
+ * throw `MissingPredecessor` unless the table holds every predecessor. Up to
+ * {@link GUARDS_PER_INSERT} predecessors, the first INSERT checks them
+ * itself; more are counted first, {@link PREDECESSORS_PER_CHECK} a statement.
+ * A save that is not {@link oneStatement} must run in one transaction, which
+ * is the store's to open.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const saveStatements = (
+  rowsPerInsert: number,
+  compileInsert: (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => CompiledQuery,
+  compileCheck: (predecessors: ReadonlyArray<Predecessor>) => CompiledQuery
+) => {
+  const insertChunk = async (writer: StatementRunner, chunk: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
+    const result = await writer.executeQuery(compileInsert(chunk, predecessors))
+    if (predecessors.length > 0 && result.numAffectedRows !== BigInt(chunk.length)) throw new MissingPredecessor(predecessors)
+  }
+  const check = async (writer: StatementRunner, predecessors: ReadonlyArray<Predecessor>) => {
+    for (const some of chunksOf(predecessors, PREDECESSORS_PER_CHECK)) {
+      const { rows } = await writer.executeQuery(compileCheck(some) as CompiledQuery<{ readonly n: number | string | bigint }>)
+      // PostgreSQL counts in bigint, which drivers give as a string.
+      if (Number(rows[0]?.n) !== some.length) throw new MissingPredecessor(predecessors)
+    }
+  }
+  return {
+    /** Whether the save is one statement, atomic on its own. */
+    oneStatement: (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): boolean =>
+      items.length <= rowsPerInsert && predecessors.length <= GUARDS_PER_INSERT,
+    /** Writes the save, checking its predecessors first or in its first statement. */
+    write: async (writer: StatementRunner, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): Promise<void> => {
+      let guards = predecessors
+      if (predecessors.length > GUARDS_PER_INSERT) {
+        await check(writer, predecessors)
+        guards = []
+      }
+      for (const chunk of chunksOf(items, rowsPerInsert)) {
+        await insertChunk(writer, chunk, guards)
+        guards = []
+      }
+    }
+  }
+}

@@ -357,6 +357,26 @@ export const storeConformance = (name: string, open: OpenStore, teardown?: () =>
     assert.equal(read.map(plain), many.slice(16_998).map(plain))
   })
 
+  test('a contiguous save that continues many streams checks every predecessor: all held, it writes; one missing, nothing', async () => {
+    const rm = await fresh()
+    const contiguous = { contiguous: true } as const
+    // More streams than an INSERT can check itself (SQLite refused a check of 997 as too deep).
+    const ids = Array.from({ length: 1200 }, () => randomUUID())
+    await expectRight(rm.insertItems(ids.map((id) => item(id, 1))))
+    await expectRight(rm.insertItems(ids.map((id) => item(id, 2)), undefined, contiguous))
+    // And across statements: 9,600 rows of 1,200 streams.
+    await expectRight(rm.insertItems(ids.flatMap((id) => stream(id, range(3, 10))), undefined, contiguous))
+    assert.is(await countRows(rm), 12_000)
+    // A predecessor missing among them, past the first thousand checked.
+    const stranger = randomUUID()
+    for (const save of [[...ids.map((id) => item(id, 11)), item(stranger, 5)], [...ids.flatMap((id) => stream(id, range(11, 18))), item(stranger, 5)]]) {
+      const error = await expectLeft(rm.insertItems(save, undefined, contiguous))
+      assert.is(error._tag, 'ConcurrencyError')
+      assert.is(await countRows(rm), 12_000)
+    }
+    assert.equal(versionsOf(await expectRight(rm.listItems(ids[0] ?? '', { gt: 9 }))), [10])
+  })
+
   test('of concurrent saves of the same version, exactly one succeeds', async () => {
     const id = randomUUID()
     const results = await Promise.all(range(1, 6).map((n) => store().insertItems([item(id, 1, `topic.${n}`)])()))

@@ -43,13 +43,14 @@ import type {
   RecordsDatabase,
   StoredEvent
 } from '../RecordManager.js'
-import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
+import { orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { resolveTableOptions, type EventRow, type TableOptions } from '../schema.js'
 import { formatPosition, parsePosition, POSTGRES_RULES, type XidPosition } from './postgres-arguments.js'
 import { dialectOver } from './postgres-dialect.js'
 import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import { classifyPostgresError, isNotText } from './postgres-errors.js'
-import { insertCompiler, ROWS_PER_INSERT } from './postgres-insert.js'
+import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './postgres-insert.js'
+import { saveStatements } from '../insert-compiler.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
 import { ensureTable, tableNames, type TableNames } from './postgres-schema.js'
@@ -309,9 +310,6 @@ const BYTE_STATE = ['originator_id', 'originator_version', 'topic', 'state as st
 /** {@link BYTE_STATE} but the originator id. */
 const BYTE_FIELDS = withoutId(BYTE_STATE)
 
-const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
-  Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
-
 const originatorIdsOf = (items: ReadonlyArray<StoredEvent>) => (): ReadonlyArray<string> => [
   ...new Set(items.map((e) => e.originatorId))
 ]
@@ -338,22 +336,8 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
         ? TE.tryCatch(f, orMissingPredecessor(classifyPostgresError(originatorIds)))()
         : Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
 
-  const compileInsert = insertCompiler(records, table)
-
-  /** One statement; with predecessors, it inserts nothing unless the table holds them all. */
-  const insertChunk = async (writer: Kysely<Records>, chunk: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
-    const result = await writer.executeQuery(compileInsert(chunk, predecessors))
-    if (predecessors.length > 0 && result.numAffectedRows !== BigInt(chunk.length)) throw new MissingPredecessor(predecessors)
-  }
-
-  /** The first statement carries the predecessor check, for the whole save: it runs in the same transaction. */
-  const insertChunks = async (writer: Kysely<Records>, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): Promise<void> => {
-    let guards = predecessors
-    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) {
-      await insertChunk(writer, chunk, guards)
-      guards = []
-    }
-  }
+  const statements = saveStatements(ROWS_PER_INSERT, insertCompiler(records, table), predecessorCheck(records, table))
+  const insertChunks = statements.write
 
   const write = async (
     items: ReadonlyArray<StoredEvent>,
@@ -378,8 +362,8 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       return
     }
     // One multi-row INSERT is atomic on its own: one round trip, no BEGIN or COMMIT.
-    if (mode === 'snapshot' && items.length <= ROWS_PER_INSERT) {
-      await insertChunk(db, items, predecessors)
+    if (mode === 'snapshot' && statements.oneStatement(items, predecessors)) {
+      await insertChunks(db, items, predecessors)
       return
     }
     await db.transaction().execute(async (writer) => {

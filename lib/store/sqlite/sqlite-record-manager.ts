@@ -26,14 +26,15 @@ import type {
   RecordsDatabase,
   StoredEvent
 } from '../RecordManager.js'
-import { MissingPredecessor, orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
+import { orMissingPredecessor, predecessorsOf, type Predecessor } from '../arguments.js'
 import { closable } from '../closable.js'
 import { deferred } from '../deferred.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
-import { insertCompiler, ROWS_PER_INSERT } from './sqlite-insert.js'
+import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './sqlite-insert.js'
+import { saveStatements } from '../insert-compiler.js'
 import { checkColumnNames } from '../column-names.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
@@ -167,9 +168,6 @@ const toNotification = (r: ItemRow & { readonly id: number }): Notification => (
 /** The caller's transaction, typed by our table alone: its schema type is the caller's, and unknown to us. */
 const asRecords = (trx: CallerTransaction): Kysely<RecordsDatabase> => trx as unknown as Kysely<RecordsDatabase>
 
-const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<ReadonlyArray<A>> =>
-  Array.from({ length: Math.ceil(as.length / size) }, (_, i) => as.slice(i * size, (i + 1) * size))
-
 const ITEM_COLUMNS = ['originator_id', 'originator_version', 'topic', 'state'] as const
 const NOTIFICATION_COLUMNS = ['id', ...ITEM_COLUMNS] as const
 
@@ -182,22 +180,8 @@ const NOTIFICATION_COLUMNS = ['id', ...ITEM_COLUMNS] as const
  * exists. `close` releases what the caller of this function opened.
  */
 const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: () => Promise<void>): RecordManager => {
-  const compileInsert = insertCompiler(db, tableName)
-
-  /** One statement; with predecessors, it inserts nothing unless the table holds them all. */
-  const insertChunk = async (writer: Kysely<RecordsDatabase>, chunk: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
-    const result = await writer.executeQuery(compileInsert(chunk, predecessors))
-    if (predecessors.length > 0 && result.numAffectedRows !== BigInt(chunk.length)) throw new MissingPredecessor(predecessors)
-  }
-
-  /** The first statement carries the predecessor check, for the whole save: it runs in the same transaction. */
-  const insertChunks = async (writer: Kysely<RecordsDatabase>, items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
-    let guards = predecessors
-    for (const chunk of chunksOf(items, ROWS_PER_INSERT)) {
-      await insertChunk(writer, chunk, guards)
-      guards = []
-    }
-  }
+  const statements = saveStatements(ROWS_PER_INSERT, insertCompiler(db, tableName), predecessorCheck(db, tableName))
+  const insertChunks = statements.write
 
   /** Inside the caller's transaction, a savepoint keeps a chunked save all or nothing. */
   const insertInCallerTransaction = async (
@@ -224,7 +208,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   ): Promise<void> => {
     const writer = trx === undefined ? db : asRecords(trx)
     // One statement is atomic on its own, in or out of a transaction.
-    if (items.length <= ROWS_PER_INSERT) await insertChunk(writer, items, predecessors)
+    if (statements.oneStatement(items, predecessors)) await insertChunks(writer, items, predecessors)
     else if (trx !== undefined) await insertInCallerTransaction(writer, items, predecessors)
     else await db.transaction().execute((own) => insertChunks(own, items, predecessors))
   }
