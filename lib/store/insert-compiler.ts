@@ -145,6 +145,17 @@ export const insertCompiler =
   }
 
 /**
+ * The row of a predecessor check: how many of its predecessors the table
+ * holds (PostgreSQL counts in bigint, which drivers give as a string).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface HeldCount {
+  readonly n: number | string | bigint
+}
+
+/**
  * The statement that counts how many of up to {@link PREDECESSORS_PER_CHECK}
  * predecessors (distinct, as `predecessorsOf` gives them) the table holds, as
  * `n`: all are held when `n` is their number. A flat list, so that it stays
@@ -156,8 +167,8 @@ export const insertCompiler =
 export const predecessorCheck =
   (shape: Pick<InsertShape, 'predecessorRow'>) =>
   (db: Kysely<RecordsDatabase>, tableName: string) =>
-  (predecessors: ReadonlyArray<Predecessor>): CompiledQuery =>
-    sql`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})`.compile(db)
+  (predecessors: ReadonlyArray<Predecessor>): CompiledQuery<HeldCount> =>
+    sql<HeldCount>`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})`.compile(db)
 
 /**
  * What runs a save's statements: a Kysely instance or transaction.
@@ -177,8 +188,8 @@ const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<Readonly
  * throw `MissingPredecessor` unless the table holds every predecessor. Up to
  * {@link GUARDS_PER_INSERT} predecessors, the first INSERT checks them
  * itself; more are counted first, {@link PREDECESSORS_PER_CHECK} a statement.
- * A save that is not {@link oneStatement} must run in one transaction, which
- * is the store's to open.
+ * A save that is not `oneStatement` must run in one transaction, which is
+ * the store's to open.
  *
  * @category constructors
  * @since 0.1.0
@@ -186,7 +197,7 @@ const chunksOf = <A>(as: ReadonlyArray<A>, size: number): ReadonlyArray<Readonly
 export const saveStatements = (
   rowsPerInsert: number,
   compileInsert: (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => CompiledQuery,
-  compileCheck: (predecessors: ReadonlyArray<Predecessor>) => CompiledQuery
+  compileCheck: (predecessors: ReadonlyArray<Predecessor>) => CompiledQuery<HeldCount>
 ) => {
   const insertChunk = async (writer: StatementRunner, chunk: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>) => {
     const result = await writer.executeQuery(compileInsert(chunk, predecessors))
@@ -194,8 +205,7 @@ export const saveStatements = (
   }
   const check = async (writer: StatementRunner, predecessors: ReadonlyArray<Predecessor>) => {
     for (const some of chunksOf(predecessors, PREDECESSORS_PER_CHECK)) {
-      const { rows } = await writer.executeQuery(compileCheck(some) as CompiledQuery<{ readonly n: number | string | bigint }>)
-      // PostgreSQL counts in bigint, which drivers give as a string.
+      const { rows } = await writer.executeQuery(compileCheck(some))
       if (Number(rows[0]?.n) !== some.length) throw new MissingPredecessor(predecessors)
     }
   }
@@ -210,6 +220,8 @@ export const saveStatements = (
         await check(writer, predecessors)
         guards = []
       }
+      // A save of one statement's rows, the usual kind, is not copied into a chunk.
+      if (items.length <= rowsPerInsert) return insertChunk(writer, items, guards)
       for (const chunk of chunksOf(items, rowsPerInsert)) {
         await insertChunk(writer, chunk, guards)
         guards = []
