@@ -176,7 +176,8 @@ export const aggregateKind = <C, Ev extends TypedEvent, S, Err>(
   const readers = Object.fromEntries(
     Object.entries(events as Record<string, t.Type<unknown, unknown, unknown>>).map(([type, codec]) => [
       type,
-      upcasters[type] ?? current(codec)
+      // Own properties only: a type named `constructor` or `toString` has no upcaster in `{}`.
+      (Object.hasOwn(upcasters, type) ? upcasters[type] : undefined) ?? current(codec)
     ])
   ) as AggregateKind<C, Ev, S, Err>['readers']
   const snapshots = options.snapshots

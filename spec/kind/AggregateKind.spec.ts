@@ -132,4 +132,20 @@ test('the codecs of a kind are checked against its events at compile time', () =
   aggregateKind('spec#Bad', tally, { Added: t.type({ n: t.number }) })
 })
 
+test('event types named like members of Object.prototype read back through their own codecs', () => {
+  type Odd = { readonly type: 'constructor'; readonly n: number } | { readonly type: 'toString'; readonly n: number }
+  const odd: Decider<Odd, Odd, number, never> = {
+    initialState: 0,
+    evolve: (s, e) => s + e.n,
+    decide: (c) => E.right([c]),
+    isTerminal: () => false
+  }
+  const Odd = aggregateKind('spec#Odd', odd, { constructor: t.type({ n: t.number }), toString: t.type({ n: t.number }) })
+  for (const type of ['constructor', 'toString'] as const) {
+    assert.is(Odd.readers[type].version, 1)
+    assert.equal(Odd.readers[type].read(`spec#Odd.${type}`, 1, { n: 2 }), E.right({ n: 2 }))
+    assert.ok(E.isLeft(Odd.readers[type].read(`spec#Odd.${type}`, 1, { n: 'two' })), 'its codec still checks')
+  }
+})
+
 test.run()
