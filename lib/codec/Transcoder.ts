@@ -20,6 +20,7 @@ import {
   cipherError,
   decodeError,
   encodeError,
+  messageOf,
   type CipherError,
   type CompressionError,
   type DecodeError,
@@ -101,7 +102,8 @@ export interface TranscoderOptions {
    * The most bytes of JSON one state may take, before compression and
    * encryption; a larger one is refused with `EncodeError`.
    * {@link DEFAULT_MAX_STATE_BYTES} by default, and never more than
-   * `MAX_INFLATED_BYTES`, so that whatever is written can be read back.
+   * `MAX_INFLATED_BYTES`, so that whatever is written can be read back. One
+   * that is not a positive integer makes every write an `EncodeError`.
    */
   readonly maxBytes?: number | undefined
 }
@@ -211,6 +213,9 @@ const brotli = lazy('brotli')
 export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   const { cipher, compressor } = options
   const maxBytes = Math.min(options.maxBytes ?? DEFAULT_MAX_STATE_BYTES, MAX_INFLATED_BYTES)
+  // A limit that is no number (NaN compares false both ways) would let through what cannot be read back.
+  const badLimit =
+    Number.isSafeInteger(maxBytes) && maxBytes > 0 ? undefined : `maxBytes must be a positive integer, not ${String(options.maxBytes)}: nothing is written`
   // A save stamps all its events with one Date, and toISOString costs more than
   // the JSON of a small event: format each instant once.
   let lastTime = NaN
@@ -257,12 +262,20 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
   return {
     encrypted: cipher !== undefined,
     toBytes: (topic, data, timestamp, version = 1, place) => {
+      if (badLimit !== undefined) return E.left(encodeError(topic, badLimit))
       if (Number.isNaN(timestamp.getTime())) return E.left(encodeError(topic, 'the timestamp is an invalid Date'))
-      const why = unfaithfulJson(data)
-      if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
-      // Version 1 writes no `v`, so data from before a type had versions reads the same.
-      const envelope = version === 1 ? { timestamp: iso(timestamp), data } : { timestamp: iso(timestamp), v: version, data }
-      const json = JSON.stringify(envelope)
+      // What fromBytes would refuse to read back is refused here.
+      if (!Number.isSafeInteger(version) || version < 1) return E.left(encodeError(topic, `the schema version ${version} is not a positive integer`))
+      let json: string
+      try {
+        const why = unfaithfulJson(data)
+        if (why !== undefined) return E.left(encodeError(topic, `the encoded event is not faithful JSON: ${why}`))
+        // Version 1 writes no `v`, so data from before a type had versions reads the same.
+        json = JSON.stringify(version === 1 ? { timestamp: iso(timestamp), data } : { timestamp: iso(timestamp), v: version, data })
+      } catch (e) {
+        // A getter or a Proxy trap that throws, or JSON longer than a string can be.
+        return E.left(encodeError(topic, `the encoded event cannot be written as JSON: ${messageOf(e)}`))
+      }
       // A UTF-16 unit takes at most three bytes of UTF-8: most states pass on the cheap test.
       const size = json.length > maxBytes / 3 ? Buffer.byteLength(json, 'utf8') : 0
       if (size > maxBytes) return E.left(encodeError(topic, `the event is ${size} bytes of JSON; at most ${maxBytes} (the maxStateBytes option)`))

@@ -243,4 +243,30 @@ test('the error names the topic it was reading', () => {
   assert.ok(error._tag === 'DecodeError' && error.topic === 'spec#Other.Thing')
 })
 
+test('what toBytes cannot write faithfully is an EncodeError, never an exception', () => {
+  const tc = transcoder()
+  const throwing = {
+    get x(): number {
+      throw new Error('boom')
+    }
+  }
+  const trap = new Proxy({}, { ownKeys: () => { throw new Error('trapped') } })
+  for (const [what, data] of [['a getter that throws', throwing], ['a Proxy trap that throws', trap]] as const) {
+    const error = leftOf(() => tc.toBytes(topic, data, timestamp), what)
+    assert.is(error._tag, 'EncodeError', what)
+  }
+  // A schema version fromBytes would refuse is refused when written.
+  for (const version of [0, -3, 1.5, Number.NaN]) {
+    const error = leftOf(() => tc.toBytes(topic, { a: 1 }, timestamp, version), `version ${version}`)
+    assert.is(error._tag, 'EncodeError')
+    assert.match(error.message, 'schema version')
+  }
+  // A limit that is no number refuses every write, rather than letting through what cannot be read.
+  for (const maxBytes of [Number.NaN, 0, -1, 1.5]) {
+    const error = leftOf(() => transcoder({ maxBytes }).toBytes(topic, { a: 1 }, timestamp), `maxBytes ${maxBytes}`)
+    assert.is(error._tag, 'EncodeError')
+    assert.match(error.message, 'maxBytes')
+  }
+})
+
 test.run()
