@@ -117,7 +117,14 @@ const AHEAD_MS = 1000
 const AHEAD_SLOTS = 4
 
 const SECTION_ID = /^(\d{1,15}),(\d{1,15})$/
-const MAX_PAGE = 10_000
+/**
+ * The most notifications one page of the log holds: the largest `limit` of
+ * `readFrom`, and the largest `pageSize` of a reader.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const MAX_PAGE = 10_000
 
 /**
  * Builds the log over a record manager, decoding each notification with the

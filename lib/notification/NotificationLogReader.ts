@@ -6,8 +6,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
+import { invalidArgument, messageOf } from '../errors/EventfoldError.js'
 import { START, type Position } from '../store/RecordManager.js'
-import type { LogError, LoggedEvent, NotificationLog } from './NotificationLog.js'
+import { MAX_PAGE, type LogError, type LoggedEvent, type NotificationLog } from './NotificationLog.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -23,7 +24,11 @@ import type { LogError, LoggedEvent, NotificationLog } from './NotificationLog.j
 export interface NotificationLogReader {
   /** Where the next read starts. Persist it to resume after a restart. */
   readonly position: () => Position
-  /** Moves to a position, such as one persisted earlier. */
+  /**
+   * Moves to a position, such as one persisted earlier. A read already
+   * running returns what it reads, but leaves the position where the seek
+   * put it.
+   */
   readonly seek: (position: Position) => void
   /** Everything new since the last read, or at most `limit` of it. */
   readonly read: (options?: { readonly limit?: number }) => TE.TaskEither<LogError, ReadonlyArray<LoggedEvent>>
@@ -40,7 +45,8 @@ export interface ReaderOptions {
   readonly position?: Position
   /**
    * How many notifications one query fetches: an integer from 1 to 10,000,
-   * 1000 by default. Outside that range, every read is an `InvalidArgument`.
+   * 1000 by default. Outside that range, every read of the reader is an
+   * `InvalidArgument`.
    */
   readonly pageSize?: number
 }
@@ -58,12 +64,20 @@ export interface ReaderOptions {
 export const notificationLogReader = (log: NotificationLog, options: ReaderOptions = {}): NotificationLogReader => {
   let position = options.position ?? START
   const pageSize = options.pageSize ?? 1000
+  const badPageSize =
+    Number.isSafeInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE
+      ? undefined
+      : invalidArgument(`pageSize must be an integer from 1 to ${MAX_PAGE}, not ${String(pageSize)}`)
   // Reads are chained so that two overlapping read() calls cannot both start
   // from the same position and return the same events twice.
   let queue: Promise<unknown> = Promise.resolve()
+  // Counts seeks: a read that a seek overtook does not move the position.
+  let seeks = 0
 
   const readAll = async (limit: number): Promise<E.Either<LogError, ReadonlyArray<LoggedEvent>>> => {
+    if (badPageSize !== undefined) return E.left(badPageSize)
     const out: Array<LoggedEvent> = []
+    const seeksBefore = seeks
     let at = position
     for (;;) {
       const want = Math.min(pageSize, limit - out.length)
@@ -73,17 +87,27 @@ export const notificationLogReader = (log: NotificationLog, options: ReaderOptio
       at = page.right.position
       if (page.right.items.length < want || out.length >= limit) break
     }
-    position = at
+    if (seeks === seeksBefore) position = at
     return E.right(out)
   }
 
   return {
     position: () => position,
     seek: (to) => {
+      seeks++
       position = to
     },
-    read: (options = {}) => () => {
-      const run = queue.then(() => readAll(options.limit ?? Number.MAX_SAFE_INTEGER))
+    read: (options) => () => {
+      const run = queue.then(() => {
+        // Read here, in one place: options that are not an object, or a getter that throws, are InvalidArgument.
+        let limit: number
+        try {
+          limit = options?.limit ?? Number.MAX_SAFE_INTEGER
+        } catch (e) {
+          return E.left(invalidArgument(`the read options cannot be read: ${messageOf(e)}`))
+        }
+        return readAll(limit)
+      })
       queue = run.catch(() => undefined)
       return run
     }

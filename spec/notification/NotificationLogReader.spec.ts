@@ -49,6 +49,38 @@ reader('a saved position resumes in a new reader', async ({ app }) => {
   assert.equal((await expectRight(resumed.read())).map((n) => n.id), [1, 2, 3])
 })
 
+reader('a seek made while a read runs wins: the read returns what it read, and the position is the seek\'s', async ({ app }) => {
+  const r = app.reader({ pageSize: 1 })
+  await expectRight(r.read())
+  assert.is(r.position(), '3')
+  for (let i = 0; i < 5; i++) await expectRight(app.handle(Counter, randomUUID(), { type: 'Open', at: new Date() }))
+  const running = r.read()()
+  await new Promise((resolve) => setImmediate(resolve)) // the read has begun, one page at a time
+  r.seek('')
+  const read = await running
+  assert.ok(read._tag === 'Right' && read.right.length > 0, 'the running read returns what it read')
+  assert.is(r.position(), '', 'the seek is not undone')
+  assert.equal((await expectRight(r.read())).map((n) => n.id), [1, 2, 3, 4, 5, 6, 7, 8])
+})
+
+reader('a pageSize outside 1 to 10,000 makes every read InvalidArgument; odd read options too, never a throw', async ({ app }) => {
+  for (const pageSize of [0, 10_001, 1.5, Number.NaN]) {
+    const r = app.reader({ pageSize })
+    for (const options of [undefined, { limit: 1 }]) {
+      const result = await r.read(options)()
+      assert.ok(result._tag === 'Left' && result.left._tag === 'InvalidArgument', `pageSize ${pageSize}, ${JSON.stringify(options)}`)
+    }
+  }
+  const throwing = {
+    get limit(): number {
+      throw new Error('boom')
+    }
+  }
+  const result = await app.reader().read(throwing)()
+  assert.ok(result._tag === 'Left' && result.left._tag === 'InvalidArgument')
+  assert.equal((await expectRight(app.reader().read(null as never))).map((n) => n.id), [1, 2, 3], 'null options are no options')
+})
+
 reader('overlapping reads never return the same event twice', async ({ app }) => {
   const r = app.reader({ pageSize: 1 })
   const [a, b] = await Promise.all([expectRight(r.read()), expectRight(r.read())])
