@@ -23,6 +23,7 @@ import {
   invalidArgument,
   invalidConfig,
   messageOf,
+  storeUnavailable,
   type DeciderThrew,
   type EventfoldError,
   type CodecError,
@@ -403,8 +404,11 @@ const application = (
       if (E.isLeft(items)) return Promise.resolve(items)
       // contiguous: a save decided against versions the store does not hold (an
       // aggregate from elsewhere, or a stale copy) must not write after a gap.
+      // A save with nothing to write never reaches the store, whose close would refuse it: refuse it here.
       const written: Promise<E.Either<SaveError, void>> =
-        items.right.length === 0 ? Promise.resolve(E.right(undefined)) : store.store(items.right, transaction, { contiguous: true })()
+        items.right.length > 0
+          ? store.store(items.right, transaction, { contiguous: true })()
+          : Promise.resolve(closing === undefined ? E.right(undefined) : E.left(storeUnavailable('the application is closed', undefined)))
       return written.then(async (result): Promise<E.Either<SaveError, As>> => {
         if (E.isLeft(result)) return result
         const saved = aggregates.map((a) => (policy.persists(a.kind) ? markSaved(a) : a)) as unknown as As

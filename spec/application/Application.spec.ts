@@ -198,6 +198,9 @@ app('after close, calls give a typed Left and never throw; close is idempotent',
   assert.ok(E.isLeft(result))
   const saved = await app.save(opened(randomUUID()))()
   assert.ok(E.isLeft(saved))
+  // A save with nothing to write, too.
+  const empty = await app.save(Counter.initial(randomUUID()))()
+  assert.ok(E.isLeft(empty) && empty.left._tag === 'StoreUnavailable')
 })
 
 app.run()
