@@ -71,7 +71,9 @@ export interface LogEntry<A> {
 export type LogReadError = StoreError | CodecError | InvalidArgument
 
 /**
- * An event-sourced log over one stream.
+ * An event-sourced log over one stream. A stream that holds another kind's
+ * events (an aggregate's, or another log's) is never read or written as the
+ * log: every call on it is an `InvalidArgument`.
  *
  * @category model
  * @since 0.1.0
@@ -141,10 +143,19 @@ const entryOf = <A>(event: DomainEvent): LogEntry<A> => ({
  */
 export const eventSourcedLog = <A>(app: Application, kind: LogKind<A>, id: string, attempts = 10): EventSourcedLog<A> => {
   const list = app.eventStore.listEvents
+  // The stream may be another kind's (an aggregate's, or another log's): never read it, or write into it, as this log.
+  const foreign = (topic: string): InvalidArgument =>
+    invalidArgument(`the stream ${JSON.stringify(id)} is not a ${kind.name} log: it holds ${topic}`)
+  const ours = (topic: string): boolean => topic === kind.topicOf('Logged') || Object.hasOwn(kind.aliases, topic)
+  const entries = (events: ReadonlyArray<DomainEvent>): E.Either<InvalidArgument, ReadonlyArray<LogEntry<A>>> => {
+    const stranger = events.find((e) => !kind.owns(e))
+    return stranger === undefined ? E.right(events.map((e) => entryOf<A>(e))) : E.left(foreign(stranger.topic))
+  }
   const one = (desc: boolean) => () =>
     pipe(
       list(id, { desc, limit: 1 }),
-      TE.map((events) => (events[0] === undefined ? undefined : entryOf<A>(events[0])))
+      TE.chainEitherKW(entries),
+      TE.map((found) => found[0])
     )
   const last = one(true)
 
@@ -152,6 +163,7 @@ export const eventSourcedLog = <A>(app: Application, kind: LogKind<A>, id: strin
     pipe(
       app.eventStore.recordManager.listItems(id, { desc: true, limit: 1 }),
       TE.chainW((items) => {
+        if (items[0] !== undefined && !ours(items[0].topic)) return TE.left(foreign(items[0].topic))
         const version = items[0]?.originatorVersion ?? 0
         const event: Logged<A> = { type: 'Logged', value }
         return pipe(
@@ -175,7 +187,7 @@ export const eventSourcedLog = <A>(app: Application, kind: LogKind<A>, id: strin
       Number.isSafeInteger(from) && Number.isSafeInteger(to) && from >= 1 && to >= from
         ? pipe(
             list(id, { gt: from - 1, lte: to }),
-            TE.map((events) => events.map((e) => entryOf<A>(e)))
+            TE.chainEitherKW(entries)
           )
         : TE.left(invalidArgument(`a log range runs from 1 <= from <= to, not ${from} to ${to}`))
   }

@@ -1,3 +1,4 @@
+import type { TaskEither } from 'fp-ts/TaskEither'
 import * as t from 'io-ts'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -21,6 +22,21 @@ log('an empty log has no first or last entry', async ({ app }) => {
   assert.is(await expectRight(ids.first()), undefined)
   assert.is(await expectRight(ids.last()), undefined)
   assert.equal(await expectRight(ids.range(1, 10)), [])
+})
+
+log("a stream of another kind is never read or written as the log: InvalidArgument, and nothing written", async () => {
+  const Other = logKind('spec#Other', t.string)
+  const both = await expectRight(createApplication({ persist: [Ids, Other], env: {} }))
+  try {
+    const other = eventSourcedLog(both, Other, 'shared')
+    await expectRight(other.append('theirs'))
+    const ids = eventSourcedLog(both, Ids, 'shared')
+    const calls: ReadonlyArray<TaskEither<{ readonly _tag: string }, unknown>> = [ids.append('mine'), ids.first(), ids.last(), ids.range(1, 5)]
+    for (const call of calls) assert.is((await expectLeft(call))._tag, 'InvalidArgument')
+    assert.equal((await expectRight(other.range(1, 5))).map((e) => e.value), ['theirs'], 'the other stream is as it was')
+  } finally {
+    await both.close()
+  }
 })
 
 log('appended values are numbered from 1, with first, last and range reads', async ({ app }) => {
