@@ -17,6 +17,7 @@ import {
   deciderThrew,
   decodeError,
   invalidArgument,
+  messageOf,
   unknownTopic,
   type AggregateNotFound,
   type CodecError,
@@ -86,6 +87,13 @@ export interface Repository {
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
+
+/** Whether `kind` can be asked what it owns: a kind, not null or a stray value from untyped code. */
+const isKind = (kind: unknown): kind is AnyKind =>
+  typeof kind === 'object' && kind !== null && typeof (kind as { owns?: unknown }).owns === 'function'
+
+const notAKind = (kind: unknown): InvalidArgument =>
+  invalidArgument(`not an aggregate kind: ${typeof kind === 'object' && kind !== null ? 'an object without owns()' : String(kind)}`)
 
 const ofKind =
   (kind: AnyKind) =>
@@ -176,8 +184,14 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
     }
 
   return {
-    get: (kind, id, options = {}) => {
-      const { version } = options
+    get: (kind, id, options) => {
+      if (!isKind(kind)) return TE.left(notAKind(kind))
+      let version: number | undefined
+      try {
+        version = options?.version
+      } catch (e) {
+        return TE.left(invalidArgument(`the get options cannot be read: ${messageOf(e)}`))
+      }
       if (version !== undefined && !(Number.isSafeInteger(version) && version > 0)) {
         return TE.left(invalidArgument(`version must be an integer from 1 to 2^53 - 1, not ${version}`))
       }
@@ -190,7 +204,7 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
         return live.right ? aggregate : E.left(aggregateNotFound(id, version))
       })
     },
-    load: (kind, id) => rebuild(kind, id, undefined, identity),
+    load: (kind, id) => (isKind(kind) ? rebuild(kind, id, undefined, identity) : TE.left(notAKind(kind))),
     has: (id) =>
       pipe(
         typeof id === 'string' && id.length > 0 ? store.recordManager.listItems(id, { limit: 1 }) : TE.left(invalidArgument('the originator id must be a non-empty string')),

@@ -20,6 +20,25 @@ repo.before(
 )
 repo.after(guard('close', (ctx) => ctx.app.close()))
 
+repo('a kind or options that are not what they claim are InvalidArgument, never a throw or a rejection', async ({ app, id }) => {
+  const throwing = {
+    get version(): number {
+      throw new Error('boom')
+    }
+  }
+  const calls = [
+    () => app.repository.get(null as never, id),
+    () => app.repository.get(Object.create(null) as never, id),
+    () => app.repository.load(undefined as never, id),
+    () => app.repository.get(Note, id, throwing)
+  ]
+  for (const call of calls) assert.is((await expectLeft(call()))._tag, 'InvalidArgument')
+  assert.is((await expectRight(app.repository.get(Note, id, { version: 1 }))).version, 1)
+  assert.is((await expectRight(app.repository.load(Note, id))).version, 4)
+  // null options are no options: the note is discarded, so not found.
+  assert.is((await expectLeft(app.repository.get(Note, id, null as never)))._tag, 'AggregateNotFound')
+})
+
 repo('get at each live version folds exactly that many events', async ({ app, id }) => {
   const v1 = await expectRight(app.repository.get(Note, id, { version: 1 }))
   const v2 = await expectRight(app.repository.get(Note, id, { version: 2 }))
