@@ -337,7 +337,6 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
         : Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
 
   const statements = saveStatements(ROWS_PER_INSERT, insertCompiler(records, table), predecessorCheck(records, table))
-  const insertChunks = statements.write
 
   const write = async (
     items: ReadonlyArray<StoredEvent>,
@@ -352,7 +351,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
       // would otherwise abort all of it), and a chunked save all or nothing.
       await sql`savepoint eventfold_insert`.execute(writer)
       try {
-        await insertChunks(writer, items, predecessors)
+        await statements.write(writer, items, predecessors)
         await sql`release savepoint eventfold_insert`.execute(writer)
       } catch (error) {
         // The first error is the one to report, even if the connection is gone too.
@@ -363,12 +362,12 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     }
     // One multi-row INSERT is atomic on its own: one round trip, no BEGIN or COMMIT.
     if (mode === 'snapshot' && statements.oneStatement(items, predecessors)) {
-      await insertChunks(db, items, predecessors)
+      await statements.write(db, items, predecessors)
       return
     }
     await db.transaction().execute(async (writer) => {
       if (mode === 'serialised') await lockTable.execute(writer)
-      await insertChunks(writer, items, predecessors)
+      await statements.write(writer, items, predecessors)
     })
   }
 

@@ -181,7 +181,6 @@ const NOTIFICATION_COLUMNS = ['id', ...ITEM_COLUMNS] as const
  */
 const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: () => Promise<void>): RecordManager => {
   const statements = saveStatements(ROWS_PER_INSERT, insertCompiler(db, tableName), predecessorCheck(db, tableName))
-  const insertChunks = statements.write
 
   /** Inside the caller's transaction, a savepoint keeps a chunked save all or nothing. */
   const insertInCallerTransaction = async (
@@ -191,7 +190,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   ) => {
     await sql`savepoint eventfold_insert`.execute(trx)
     try {
-      await insertChunks(trx, items, predecessors)
+      await statements.write(trx, items, predecessors)
     } catch (error) {
       // A failure may already have ended the whole transaction; the first error is the one to report.
       await sql`rollback to eventfold_insert`.execute(trx).catch(() => undefined)
@@ -208,9 +207,9 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   ): Promise<void> => {
     const writer = trx === undefined ? db : asRecords(trx)
     // One statement is atomic on its own, in or out of a transaction.
-    if (statements.oneStatement(items, predecessors)) await insertChunks(writer, items, predecessors)
+    if (statements.oneStatement(items, predecessors)) await statements.write(writer, items, predecessors)
     else if (trx !== undefined) await insertInCallerTransaction(writer, items, predecessors)
-    else await db.transaction().execute((own) => insertChunks(own, items, predecessors))
+    else await db.transaction().execute((own) => statements.write(own, items, predecessors))
   }
 
   const insertItems: RecordManager['insertItems'] = (items, trx, options) => {
