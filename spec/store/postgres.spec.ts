@@ -449,14 +449,6 @@ pg('a server that never answers gives StoreUnavailable within connectTimeoutSeco
   assert.ok(elapsed >= 900 && elapsed < 3000, `took ${elapsed} ms`)
 })
 
-pg('a vanished host gives StoreUnavailable within connectTimeoutSeconds, not a hang', async () => {
-  const started = Date.now()
-  // TEST-NET-3 (RFC 5737): never routed. Depending on the network it hangs or fails at once.
-  const error = await expectLeft(postgresRecordManager({ url: 'postgres://postgres@203.0.113.1:5432/x', connectTimeoutSeconds: 1 }))
-  assert.is(error._tag, 'StoreUnavailable')
-  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`)
-})
-
 pg('a url record manager ends its own pool on close()', async (context) => {
   const rm = await expectRight(postgresRecordManager({ url: context.url, tableName: freshTableName('own') }))
   await expectRight(rm.insertItems([item('u', 1)]))
