@@ -16,6 +16,7 @@ export {
   type PostgresDriverConfig,
   type PostgresSql
 } from './store/postgres/postgres-driver.js'
+export type { LanePool, OpenLane } from './store/postgres/postgres-lanes.js'
 export {
   postgresRecordManager,
   DEFAULT_CONNECT_TIMEOUT_SECONDS,

@@ -5,8 +5,9 @@
  * query and sends it unprepared (parse and describe, then bind and execute:
  * two round trips), which ran at 0.70 of raw postgres.js here. This driver
  * runs each statement on the pool with `prepare: true`, so after its first use
- * on a connection a statement costs one round trip, and it reserves a
- * connection only for the life of a transaction.
+ * on a connection a statement costs one round trip, and it holds a
+ * connection only for the life of a transaction: a reserved one of the pool,
+ * or, on a pool eventfold opened, a lane of its own (see `postgres-lanes.ts`).
  *
  * Outside a transaction, consecutive queries may run on different
  * connections: session state (`SET`, temporary tables) needs a transaction.
@@ -24,6 +25,7 @@ import {
 } from 'kysely'
 import type postgres from 'postgres'
 import { isConnectionLoss } from './postgres-errors.js'
+import { lanes as openLanes, type Lanes, type OpenLane } from './postgres-lanes.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -54,6 +56,14 @@ export interface PostgresDriverConfig {
    * prepared statements. Defaults to {@link DEFAULT_MAX_PREPARED_PARAMETERS}.
    */
   readonly maxPreparedParameters?: number
+  /**
+   * Opens a lane, a pool of one connection, for a transaction to run on
+   * instead of reserving a connection of `sql` (see `postgres-lanes.ts`).
+   * For a pool opened with `fetch_types: false`, whose `reserve()` would hang.
+   */
+  readonly openLane?: OpenLane<PostgresSql>
+  /** The most lanes open at once; defaults to `sql`'s `max`. */
+  readonly maxLanes?: number
 }
 
 /**
@@ -72,6 +82,12 @@ export interface PostgresDriver extends Driver {
    * way. Destroying the driver waits for these statements as for its own.
    */
   readonly readRows: <R>(compiled: CompiledQuery) => Promise<Array<R>>
+  /**
+   * Ends the connections of the driver's own lanes at once, without waiting
+   * for what runs on them: for giving up on a server that does not answer.
+   * Never rejects.
+   */
+  readonly abortLanes: () => Promise<void>
 }
 
 /**
@@ -142,6 +158,25 @@ const quoteIdentifier = (name: string): string => `"${name.replace(/"/g, '""')}"
 
 type Session = Awaited<ReturnType<PostgresSql['reserve']>>
 
+/** A connection held for one transaction. */
+interface Held {
+  readonly run: Runner
+  /** Whether the connection is known to have closed since it was taken (the server rolled the transaction back). */
+  readonly gone: () => boolean
+  /** Gives it back; `lost` when a statement found the connection gone. */
+  readonly release: (lost: boolean) => void
+}
+
+/** How a transaction takes its connection. */
+type Hold = () => Promise<Held>
+
+/** What a statement or a transaction gets once the driver is destroyed. */
+const destroyedError = (): Error => Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' })
+
+/** The error a transaction gets for a statement after its lane's connection closed. */
+const connectionGone = (): Error =>
+  Object.assign(new Error('the connection of this transaction closed: the server rolled it back'), { code: 'CONNECTION_CLOSED' })
+
 /** Counts what a driver has in flight, so that `destroy` can wait for it. */
 interface InFlight {
   /** `work`, counted until it settles; its value passed through `then` in the same step. */
@@ -209,7 +244,7 @@ const reserveFrom = (pool: PostgresSql, flight: InFlight): Promise<Session> =>
     }
     const ask = (): void => {
       if (flight.destroyed) {
-        if (settle()) reject(Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' }))
+        if (settle()) reject(destroyedError())
         return
       }
       pool.reserve().then(
@@ -221,21 +256,52 @@ const reserveFrom = (pool: PostgresSql, flight: InFlight): Promise<Session> =>
     ask()
   })
 
+/**
+ * Holds a reserved connection of the pool. Once a statement on it found the
+ * connection lost, it is not released: the pool has already taken the closed
+ * connection back, and postgres.js 3.4.9 would hand it out again
+ * (porsager/postgres#1208). A close while the transaction sits idle between
+ * statements cannot be seen here.
+ */
+const reserving =
+  (pool: PostgresSql, maxPrepared: number, flight: InFlight): Hold =>
+  () =>
+    reserveFrom(pool, flight).then((session) => ({
+      run: runner(session, maxPrepared),
+      gone: () => false,
+      release: (lost) => {
+        if (lost) return
+        try {
+          session.release()
+        } catch {
+          // A release on a dead socket can throw (porsager/postgres#1208): that connection is gone either way.
+        }
+      }
+    }))
+
+/** Holds a lane; its closes since it was taken say whether the connection is gone. */
+const onLane =
+  (lanes: Lanes<PostgresSql>, maxPrepared: number, flight: InFlight): Hold =>
+  () =>
+    (flight.destroyed ? Promise.reject(destroyedError()) : lanes.take()).then((lane) => {
+      const closes = lane.closes()
+      return { run: runner(lane.sql, maxPrepared), gone: () => lane.closes() !== closes, release: () => lanes.give(lane) }
+    })
+
 // -------------------------------------------------------------------------------------
 // connection
 // -------------------------------------------------------------------------------------
 
 /**
- * One Kysely connection: the pool until a transaction begins, then a reserved
- * postgres.js connection until it ends.
+ * One Kysely connection: the pool until a transaction begins, then a held
+ * connection (see {@link Hold}) until it ends.
  *
  * postgres.js 3.4.9 crashes the process (an uncaught `TypeError` in
  * `nextWrite`) when a query is sent on a reserved connection whose socket has
- * closed, and wrongly returns it to the pool on `release()`
- * (porsager/postgres#1208). So once a statement fails because the connection
- * was lost, this session sends nothing more on it and does not release it:
- * the pool has already taken the closed connection back. A backend killed
- * while the transaction sits idle between statements is still out of reach.
+ * closed (porsager/postgres#1208), and a lane would run it outside the
+ * transaction. So once a statement fails because the connection was lost, or
+ * the held connection is known to be gone, this session sends nothing more
+ * on it.
  */
 interface PostgresConnection extends DatabaseConnection {
   begin(settings: TransactionSettings): Promise<void>
@@ -246,20 +312,20 @@ interface PostgresConnection extends DatabaseConnection {
   reusable(): boolean
 }
 
-const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): PostgresConnection => {
+const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight, hold: Hold): PostgresConnection => {
   const onPool = runner(pool, maxPrepared)
-  let session: Session | undefined
-  let onSession: Runner | undefined
+  let held: Held | undefined
   let lost: unknown
 
   const run = (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
     try {
-      if (onSession === undefined) return flight.track(onPool(compiled), identity)
+      if (held === undefined) return flight.track(onPool(compiled), identity)
+      if (lost === undefined && held.gone()) lost = connectionGone()
       if (lost !== undefined) return Promise.reject(lost)
-      // A statement that settles after its session ended must not mark whatever this object holds next.
-      const current = session
-      return flight.track(onSession(compiled), identity).catch((error: unknown) => {
-        if (session === current && isConnectionLoss(error)) lost = error
+      // A statement that settles after its transaction ended must not mark whatever this object holds next.
+      const current = held
+      return flight.track(current.run(compiled), identity).catch((error: unknown) => {
+        if (held === current && isConnectionLoss(error)) lost = error
         throw error
       })
     } catch (error) {
@@ -268,27 +334,22 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
     }
   }
 
-  // Clears first, so that the object is clean for its next use whatever release() does.
-  /** Rolls back whatever the session holds (unless its connection was lost), then ends it. */
+  /** Rolls back whatever the transaction holds (unless its connection is gone), then ends it. */
   const rollbackAndEnd = async (): Promise<void> => {
-    if (session === undefined) return
+    if (held === undefined) return
     try {
-      if (lost === undefined) await run(CompiledQuery.raw('rollback'))
+      if (lost === undefined && !held.gone()) await run(CompiledQuery.raw('rollback'))
     } finally {
       end()
     }
   }
 
+  // Clears first, so that the object is clean for its next use whatever release does.
   const end = (): void => {
-    const ending = session
-    const wasLost = lost
-    session = onSession = lost = undefined
-    if (ending === undefined || wasLost !== undefined) return
-    try {
-      ending.release()
-    } catch {
-      // A release on a dead socket can throw (porsager/postgres#1208): that connection is gone either way.
-    }
+    const ending = held
+    const wasLost = lost !== undefined
+    held = lost = undefined
+    ending?.release(wasLost)
   }
 
   return {
@@ -299,14 +360,13 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
       if (lost !== undefined) throw lost
       // A postgres.js cursor: rows come `chunkSize` at a time from one portal, and
       // breaking out of the loop closes it.
-      const cursor = (onSession ?? onPool)(compiled).cursor(chunkSize)
+      const cursor = (held?.run ?? onPool)(compiled).cursor(chunkSize)
       for await (const rows of cursor) yield { rows: rowsOf<R>(rows) }
     },
 
     begin: async (settings) => {
-      if (session !== undefined) throw new Error('a transaction is already open on this connection')
-      session = await flight.track(reserveFrom(pool, flight), identity)
-      onSession = runner(session, maxPrepared)
+      if (held !== undefined) throw new Error('a transaction is already open on this connection')
+      held = await flight.track(hold(), identity)
       try {
         await run(CompiledQuery.raw(beginStatement(settings)))
       } catch (error) {
@@ -316,7 +376,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
     },
 
     commit: async () => {
-      if (session === undefined) return
+      if (held === undefined) return
       try {
         const result = await run(CompiledQuery.raw('commit'))
         // PostgreSQL completes COMMIT with a ROLLBACK tag when an earlier error aborted the transaction.
@@ -328,7 +388,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight): P
 
     rollback: rollbackAndEnd,
 
-    reusable: () => session === undefined && lost === undefined,
+    reusable: () => held === undefined && lost === undefined,
 
     // Kysely releases without rolling back only if `begin` itself failed, which
     // ended the session already; anything else still open is rolled back, not leaked.
@@ -348,7 +408,8 @@ const savepointCommand =
 
 /**
  * A Kysely driver over a postgres.js pool: prepared statements on the pool,
- * and a connection reserved only while a transaction is open.
+ * and a connection held only while a transaction is open (a reserved one, or
+ * a lane where `openLane` is given).
  *
  * @example
  * import postgres from 'postgres'
@@ -365,9 +426,11 @@ export const postgresDriver = (config: PostgresDriverConfig): PostgresDriver => 
   const flight = inFlight()
   const idle: Array<PostgresConnection> = []
   const onPool = runner(sql, maxPrepared)
+  const lanes = config.openLane === undefined ? undefined : openLanes(config.openLane, config.maxLanes ?? sql.options.max)
+  const hold = lanes === undefined ? reserving(sql, maxPrepared, flight) : onLane(lanes, maxPrepared, flight)
   return {
     readRows: <R>(compiled: CompiledQuery): Promise<Array<R>> => {
-      if (flight.destroyed) return Promise.reject(Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' }))
+      if (flight.destroyed) return Promise.reject(destroyedError())
       try {
         return flight.track(onPool(compiled), (result) => rowsOf<R>(result))
       } catch (error) {
@@ -375,11 +438,14 @@ export const postgresDriver = (config: PostgresDriverConfig): PostgresDriver => 
         return Promise.reject(error)
       }
     },
+    abortLanes: async () => {
+      await lanes?.end()
+    },
     init: async () => undefined,
     // Cheap: nothing is taken from the pool until a statement or a transaction needs it.
     // Released connections are reused: Kysely remembers every connection it is given
     // in a WeakSet, and a fresh one per statement cost more than the statement's own work.
-    acquireConnection: () => Promise.resolve(idle.pop() ?? connection(sql, maxPrepared, flight)),
+    acquireConnection: () => Promise.resolve(idle.pop() ?? connection(sql, maxPrepared, flight, hold)),
     beginTransaction: (conn, settings) => as(conn).begin(settings),
     commitTransaction: (conn) => as(conn).commit(),
     rollbackTransaction: (conn) => as(conn).rollback(),
@@ -400,12 +466,14 @@ export const postgresDriver = (config: PostgresDriverConfig): PostgresDriver => 
     },
     destroy: async () => {
       flight.destroyed = true
-      if (!endOnDestroy) return
       // postgres.js's end() waits for every query a connection believes it runs, and a
       // connection lost mid-query may believe so for ever (porsager/postgres#1097). So wait
       // (a bounded time) for this driver's own statements, then end without waiting.
+      if (lanes === undefined && !endOnDestroy) return
       await flight.drained(DESTROY_GRACE_MS)
-      await sql.end({ timeout: 0 })
+      // Lanes are the driver's own, whoever owns the pool.
+      await lanes?.end()
+      if (endOnDestroy) await sql.end({ timeout: 0 })
     }
   }
 }

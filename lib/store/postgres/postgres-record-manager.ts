@@ -48,6 +48,7 @@ import { resolveTableOptions, type EventRow, type TableOptions } from '../schema
 import { formatPosition, parsePosition, POSTGRES_RULES, type XidPosition } from './postgres-arguments.js'
 import { dialectOver } from './postgres-dialect.js'
 import { postgresDriver, type PostgresSql } from './postgres-driver.js'
+import type { OpenLane } from './postgres-lanes.js'
 import { classifyPostgresError, isNotText } from './postgres-errors.js'
 import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './postgres-insert.js'
 import { saveStatements } from '../insert-compiler.js'
@@ -147,8 +148,8 @@ const validatePool = (pool: PostgresSql): E.Either<InvalidConfig, PostgresSql> =
     : E.left(invalidConfig('the postgres.js pool transforms result rows (transform option): pass one without transforms'))
 }
 
-const ownKysely = (pool: PostgresSql, owned: boolean): Opened => {
-  const driver = postgresDriver({ sql: pool, endOnDestroy: owned })
+const ownKysely = (pool: PostgresSql, owned: boolean, openLane?: OpenLane<PostgresSql>): Opened => {
+  const driver = postgresDriver({ sql: pool, endOnDestroy: owned, ...(openLane === undefined ? {} : { openLane }) })
   const db = new Kysely<Records>({ dialect: dialectOver(() => driver) })
   let closing: Promise<void> | undefined
   const close = () => (closing ??= db.destroy().catch(() => undefined))
@@ -159,6 +160,7 @@ const ownKysely = (pool: PostgresSql, owned: boolean): Opened => {
     // postgres.js's end() waits for queued queries, which may be waiting on a server that is not there.
     abort: async () => {
       if (owned) await pool.end({ timeout: 0 }).catch(() => undefined)
+      await driver.abortLanes()
       await close()
     }
   }
@@ -167,13 +169,34 @@ const ownKysely = (pool: PostgresSql, owned: boolean): Opened => {
 /** Seconds before reconnecting after `retries` connections in a row failed: postgres.js's curve, capped at 1 s. */
 const reconnectBackoff = (retries: number): number => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1)
 
-const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, PostgresSql> => {
+/** A pool eventfold opens from a url, and how to open its transactions' lanes. */
+interface OwnPool {
+  readonly pool: PostgresSql
+  readonly openLane: OpenLane<PostgresSql>
+}
+
+const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, OwnPool> => {
   if (!/^postgres(ql)?:\/\//.test(url)) return E.left(invalidConfig('a PostgreSQL url starts with postgres:// or postgresql://'))
-  return E.tryCatch(
+  const options = {
+    connect_timeout: timeoutSeconds,
+    onnotice: () => undefined,
     // postgres.js's own backoff grows with every connection lost with an error, across the pool, up
     // to 20 s, and a query handed to a closed connection waits it out even while others are healthy:
     // after a burst of dropped connections, calls stalled for half a minute. Capped at 1 s here.
-    () => postgres(url, { connect_timeout: timeoutSeconds, onnotice: () => undefined, backoff: reconnectBackoff }),
+    backoff: reconnectBackoff,
+    // postgres.js 3.4.9 runs a catalog query on every new connection and drops its promise: a
+    // connection killed or cancelled during it rejected that promise unhandled, past every caller
+    // (porsager/postgres#1192, #1223). eventfold reads and binds no arrays. Without the query,
+    // reserve() can hang, so transactions run on lanes instead (see postgres-lanes.ts).
+    fetch_types: false
+  }
+  return E.tryCatch(
+    () => ({
+      pool: postgres(url, options),
+      // A lane's connection lives until it fails or the store closes: a lifetime's end would close
+      // it between two statements of a transaction.
+      openLane: (onClose) => postgres(url, { ...options, max: 1, max_lifetime: 0, onclose: onClose })
+    }),
     (cause) => invalidConfig(`cannot read the PostgreSQL url: ${cause instanceof Error ? cause.message : String(cause)}`)
   )
 }
@@ -184,7 +207,7 @@ const open = (options: PostgresOptions, timeoutSeconds: number): E.Either<Invali
     return E.right({ db, close: async () => undefined, abort: async () => undefined })
   }
   if ('sql' in options) return pipe(validatePool(options.sql), E.map((pool) => ownKysely(pool, false)))
-  return pipe(openPool(options.url, timeoutSeconds), E.map((pool) => ownKysely(pool, true)))
+  return pipe(openPool(options.url, timeoutSeconds), E.map(({ pool, openLane }) => ownKysely(pool, true, openLane)))
 }
 
 /** Gives up on `task` after `seconds`: postgres.js retries a vanished host forever rather than time out. */

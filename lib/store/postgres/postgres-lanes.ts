@@ -1,0 +1,118 @@
+/**
+ * Connections of their own for transactions, on a pool eventfold opened:
+ * each lane is a postgres.js pool of one connection, held by one transaction
+ * at a time.
+ *
+ * Why not `pool.reserve()`: postgres.js 3.4.9 has two defects that pull
+ * opposite ways. With `fetch_types` on (its default), every new connection
+ * first runs a catalog query whose promise nobody holds, so a connection
+ * killed or cancelled during it raises an unhandled rejection, which stops
+ * a Node process by default (porsager/postgres#1192, #1205, #1223). With
+ * `fetch_types` off, a `reserve()` that has to open a connection never
+ * settles (porsager/postgres#751, #1219). Pools eventfold opens therefore
+ * fetch no types and reserve nothing: a transaction takes a lane instead.
+ *
+ * A lane reconnects by itself, so a transaction must not go on once its
+ * connection closed (the server rolled it back, and a statement sent after
+ * that would run outside it). Each lane counts its closes, through
+ * postgres.js's `onclose` hook, which fires before anything is sent again;
+ * a transaction that sees the count move has lost its connection.
+ *
+ * @since 0.1.0
+ */
+// -------------------------------------------------------------------------------------
+// model
+// -------------------------------------------------------------------------------------
+
+/**
+ * What a lane needs of a postgres.js pool (the driver's `PostgresSql` is one).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface LanePool {
+  /** Ends the pool's connections, waiting at most `timeout` seconds for their queries. */
+  readonly end: (options: { readonly timeout: number }) => Promise<void>
+}
+
+/**
+ * One connection, for one transaction at a time.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Lane<Sql extends LanePool> {
+  /** A postgres.js pool of one connection. */
+  readonly sql: Sql
+  /** How many times its connection has closed so far. */
+  readonly closes: () => number
+}
+
+/**
+ * The lanes of a driver: taken by a transaction as it begins, given back as
+ * it ends.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface Lanes<Sql extends LanePool> {
+  /** An idle lane, a new one while fewer than the limit exist, or the next one given back. */
+  readonly take: () => Promise<Lane<Sql>>
+  readonly give: (lane: Lane<Sql>) => void
+  /** Refuses every take from now on, and ends every lane's connection. Never rejects. */
+  readonly end: () => Promise<void>
+}
+
+/**
+ * Opens a lane: a pool of one connection that calls `onClose` whenever that
+ * connection closes.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type OpenLane<Sql extends LanePool> = (onClose: () => void) => Sql
+
+// -------------------------------------------------------------------------------------
+// constructors
+// -------------------------------------------------------------------------------------
+
+const ended = (): Error => Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' })
+
+/**
+ * At most `limit` lanes, opened as transactions need them; a transaction
+ * that finds all of them held waits for the first one given back.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number): Lanes<Sql> => {
+  const all: Array<Lane<Sql>> = []
+  const idle: Array<Lane<Sql>> = []
+  const waiting: Array<{ readonly resolve: (lane: Lane<Sql>) => void; readonly reject: (error: unknown) => void }> = []
+  let closed = false
+
+  const openOne = (): Lane<Sql> => {
+    let closes = 0
+    const lane: Lane<Sql> = { sql: open(() => void closes++), closes: () => closes }
+    all.push(lane)
+    return lane
+  }
+
+  return {
+    take: () => {
+      if (closed) return Promise.reject(ended())
+      const lane = idle.pop() ?? (all.length < limit ? openOne() : undefined)
+      return lane !== undefined ? Promise.resolve(lane) : new Promise((resolve, reject) => void waiting.push({ resolve, reject }))
+    },
+    give: (lane) => {
+      const next = waiting.shift()
+      if (next !== undefined) next.resolve(lane)
+      else idle.push(lane)
+    },
+    end: async () => {
+      closed = true
+      for (const waiter of waiting.splice(0)) waiter.reject(ended())
+      await Promise.all(all.map((lane) => lane.sql.end({ timeout: 0 }).catch(() => undefined)))
+    }
+  }
+}
