@@ -499,6 +499,30 @@ pg('a pool eventfold opens leaks no rejection when a new connection\'s first sta
   assert.ok(outcomes.some((tag) => tag !== 'Right'), `no statement was cancelled: ${outcomes.join(' ')}`)
 })
 
+pg('max in the url bounds the pool eventfold opens; one that is not a number of connections is InvalidConfig', async (context) => {
+  // postgres.js 3.4.9 alone makes ?max=3 a pool of one connection.
+  const name = uniqueName('max')
+  const url = new URL(context.url)
+  url.searchParams.set('max', '3')
+  url.searchParams.set('application_name', name)
+  const rm = await expectRight(postgresRecordManager({ url: url.toString(), tableName: freshTableName('max') }))
+  try {
+    const reads = await Promise.all(Array.from({ length: 6 }, () => rm.listItems('someone')()))
+    assert.ok(reads.every(E.isRight))
+    const [row] = await context.sql<Array<{ n: string }>>`select count(*) as n from pg_stat_activity where application_name = ${name}`
+    // Three for the reads, and the lane that created the table at opening.
+    assert.is(Number(row?.n), 4, 'six reads at once: three connections, no more and no fewer')
+  } finally {
+    await rm.close()
+  }
+  for (const max of ['0', 'eight', '1.5', '-2', '']) {
+    const bad = new URL(context.url)
+    bad.searchParams.set('max', max)
+    const error = await expectLeft(postgresRecordManager({ url: bad.toString(), tableName: freshTableName('max') }))
+    assert.is(error._tag, 'InvalidConfig', `max=${max}`)
+  }
+})
+
 pg('a url record manager ends its own pool on close()', async (context) => {
   const rm = await expectRight(postgresRecordManager({ url: context.url, tableName: freshTableName('own') }))
   await expectRight(rm.insertItems([item('u', 1)]))

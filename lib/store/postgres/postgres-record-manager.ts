@@ -175,9 +175,25 @@ interface OwnPool {
   readonly openLane: OpenLane<PostgresSql>
 }
 
+/**
+ * The `max` of the url's query, if any. postgres.js 3.4.9 keeps `?max=8` as
+ * the string "8", and makes its pool with `Array(max)`: one connection.
+ */
+const maxOf = (url: string): E.Either<InvalidConfig, { readonly max?: number }> => {
+  const query = url.split('#')[0]?.split('?')[1]
+  const max = query === undefined ? null : new URLSearchParams(query).get('max')
+  if (max === null) return E.right({})
+  return /^[1-9][0-9]{0,5}$/.test(max)
+    ? E.right({ max: Number(max) })
+    : E.left(invalidConfig(`max=${max} in the PostgreSQL url is not a whole number of connections from 1 to 999999`))
+}
+
 const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, OwnPool> => {
   if (!/^postgres(ql)?:\/\//.test(url)) return E.left(invalidConfig('a PostgreSQL url starts with postgres:// or postgresql://'))
+  const max = maxOf(url)
+  if (E.isLeft(max)) return max
   const options = {
+    ...max.right,
     connect_timeout: timeoutSeconds,
     onnotice: () => undefined,
     // postgres.js's own backoff grows with every connection lost with an error, across the pool, up
