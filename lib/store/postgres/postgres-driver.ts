@@ -317,11 +317,16 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight, ho
   let held: Held | undefined
   let lost: unknown
 
+  /** Why nothing more may be sent on the held connection, if anything. */
+  const refusal = (): unknown => {
+    if (lost === undefined && held?.gone() === true) lost = connectionGone()
+    return lost
+  }
+
   const run = (compiled: CompiledQuery): Promise<postgres.RowList<postgres.Row[]>> => {
     try {
       if (held === undefined) return flight.track(onPool(compiled), identity)
-      if (lost === undefined && held.gone()) lost = connectionGone()
-      if (lost !== undefined) return Promise.reject(lost)
+      if (refusal() !== undefined) return Promise.reject(lost)
       // A statement that settles after its transaction ended must not mark whatever this object holds next.
       const current = held
       return flight.track(current.run(compiled), identity).catch((error: unknown) => {
@@ -338,7 +343,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight, ho
   const rollbackAndEnd = async (): Promise<void> => {
     if (held === undefined) return
     try {
-      if (lost === undefined && !held.gone()) await run(CompiledQuery.raw('rollback'))
+      if (refusal() === undefined) await run(CompiledQuery.raw('rollback'))
     } finally {
       end()
     }
@@ -357,7 +362,7 @@ const connection = (pool: PostgresSql, maxPrepared: number, flight: InFlight, ho
 
     streamQuery: async function* <R>(compiled: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
       if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0) throw new Error('chunkSize must be a positive integer')
-      if (lost !== undefined) throw lost
+      if (refusal() !== undefined) throw lost
       // A postgres.js cursor: rows come `chunkSize` at a time from one portal, and
       // breaking out of the loop closes it.
       const cursor = (held?.run ?? onPool)(compiled).cursor(chunkSize)
