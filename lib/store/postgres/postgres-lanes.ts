@@ -49,6 +49,16 @@ export interface Lane<Sql extends LanePool> {
 }
 
 /**
+ * How long a lane given back stays open for the next transaction before its
+ * connection is ended, so that a burst of transactions (or the one that
+ * created the table) does not hold connections for good.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const LANE_IDLE_MS = 30_000
+
+/**
  * The lanes of a driver: taken by a transaction as it begins, given back as
  * it ends.
  *
@@ -80,39 +90,66 @@ const ended = (): Error => Object.assign(new Error('the driver was destroyed'), 
 
 /**
  * At most `limit` lanes, opened as transactions need them; a transaction
- * that finds all of them held waits for the first one given back.
+ * that finds all of them held waits for the first one given back. A lane
+ * idle for `idleMs` is ended, and a later transaction opens another.
  *
  * @category constructors
  * @since 0.1.0
  */
-export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number): Lanes<Sql> => {
-  const all: Array<Lane<Sql>> = []
+export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number, idleMs = LANE_IDLE_MS): Lanes<Sql> => {
+  const all = new Set<Lane<Sql>>()
+  // The most recently given back is taken first, so that lanes beyond the load retire.
   const idle: Array<Lane<Sql>> = []
+  const retiring = new Map<Lane<Sql>, NodeJS.Timeout>()
   const waiting: Array<{ readonly resolve: (lane: Lane<Sql>) => void; readonly reject: (error: unknown) => void }> = []
   let closed = false
 
   const openOne = (): Lane<Sql> => {
     let closes = 0
     const lane: Lane<Sql> = { sql: open(() => void closes++), closes: () => closes }
-    all.push(lane)
+    all.add(lane)
+    return lane
+  }
+
+  const endOne = (lane: Lane<Sql>): Promise<void> => lane.sql.end({ timeout: 0 }).catch(() => undefined)
+
+  // Only an idle lane retires: none of its connection's statements belong to a transaction.
+  const retire = (lane: Lane<Sql>): void => {
+    retiring.delete(lane)
+    idle.splice(idle.indexOf(lane), 1)
+    all.delete(lane)
+    void endOne(lane)
+  }
+
+  const idleOne = (): Lane<Sql> | undefined => {
+    const lane = idle.pop()
+    if (lane === undefined) return undefined
+    clearTimeout(retiring.get(lane))
+    retiring.delete(lane)
     return lane
   }
 
   return {
     take: () => {
       if (closed) return Promise.reject(ended())
-      const lane = idle.pop() ?? (all.length < limit ? openOne() : undefined)
+      const lane = idleOne() ?? (all.size < limit ? openOne() : undefined)
       return lane !== undefined ? Promise.resolve(lane) : new Promise((resolve, reject) => void waiting.push({ resolve, reject }))
     },
     give: (lane) => {
       const next = waiting.shift()
-      if (next !== undefined) next.resolve(lane)
-      else idle.push(lane)
+      if (next !== undefined) return next.resolve(lane)
+      // After end(), every lane's connection is ended already.
+      if (closed) return
+      idle.push(lane)
+      retiring.set(lane, setTimeout(() => retire(lane), idleMs).unref())
     },
     end: async () => {
       closed = true
       for (const waiter of waiting.splice(0)) waiter.reject(ended())
-      await Promise.all(all.map((lane) => lane.sql.end({ timeout: 0 }).catch(() => undefined)))
+      for (const timer of retiring.values()) clearTimeout(timer)
+      retiring.clear()
+      idle.splice(0)
+      await Promise.all([...all].map(endOne))
     }
   }
 }
