@@ -209,8 +209,8 @@ const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, 
   return E.tryCatch(
     () => ({
       pool: postgres(url, options),
-      // A lane's connection lives until it fails or the store closes: a lifetime's end would close
-      // it between two statements of a transaction.
+      // No max_lifetime: its end could close the connection between two statements of a
+      // transaction. Idle lanes are ended by postgres-lanes.ts instead.
       openLane: (onClose) => postgres(url, { ...options, max: 1, max_lifetime: 0, onclose: onClose })
     }),
     (cause) => invalidConfig(`cannot read the PostgreSQL url: ${cause instanceof Error ? cause.message : String(cause)}`)
