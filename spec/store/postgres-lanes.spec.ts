@@ -97,6 +97,21 @@ test('a lane idle for idleMs is ended, and the next take opens another', async (
   await all.end()
 })
 
+test('a dropped lane is ended and never taken again; a transaction waiting for a lane gets a new one', async () => {
+  const { opened, open } = fakes()
+  const all = lanes(open, 1)
+  const lost = await all.take()
+  const waiter = all.take()
+  all.drop(lost)
+  assert.ok(opened[0]?.ended, 'the lost lane is ended')
+  const next = await waiter
+  assert.is.not(next.sql, lost.sql)
+  all.give(next)
+  assert.is((await all.take()).sql, next.sql, 'the new lane is the one reused')
+  assert.is(opened.length, 2)
+  await all.end()
+})
+
 test('end() refuses every take, rejects every waiter, and ends every lane', async () => {
   const { opened, open } = fakes()
   const all = lanes(open, 1)

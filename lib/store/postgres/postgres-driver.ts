@@ -279,13 +279,17 @@ const reserving =
       }
     }))
 
-/** Holds a lane; its closes since it was taken say whether the connection is gone. */
+/** Holds a lane; its closes since it was taken say whether the connection is gone, and a lost one is dropped. */
 const onLane =
   (lanes: Lanes<PostgresSql>, maxPrepared: number, flight: InFlight): Hold =>
   () =>
     (flight.destroyed ? Promise.reject(destroyedError()) : lanes.take()).then((lane) => {
       const closes = lane.closes()
-      return { run: runner(lane.sql, maxPrepared), gone: () => lane.closes() !== closes, release: () => lanes.give(lane) }
+      return {
+        run: runner(lane.sql, maxPrepared),
+        gone: () => lane.closes() !== closes,
+        release: (lost) => (lost ? lanes.drop(lane) : lanes.give(lane))
+      }
     })
 
 // -------------------------------------------------------------------------------------

@@ -69,6 +69,12 @@ export interface Lanes<Sql extends LanePool> {
   /** An idle lane, a new one while fewer than the limit exist, or the next one given back. */
   readonly take: () => Promise<Lane<Sql>>
   readonly give: (lane: Lane<Sql>) => void
+  /**
+   * Ends a lane whose transaction lost its connection, rather than give it
+   * back: a next transaction on it met postgres.js's state of the loss (see
+   * {@link lanes}), and gets a new lane instead.
+   */
+  readonly drop: (lane: Lane<Sql>) => void
   /** Refuses every take from now on, and ends every lane's connection. Never rejects. */
   readonly end: () => Promise<void>
 }
@@ -92,6 +98,13 @@ const ended = (): Error => Object.assign(new Error('the driver was destroyed'), 
  * At most `limit` lanes, opened as transactions need them; a transaction
  * that finds all of them held waits for the first one given back. A lane
  * idle for `idleMs` is ended, and a later transaction opens another.
+ *
+ * A lane that lost its connection is dropped, not reused. postgres.js 3.4.9
+ * rejects what a connection has sent when its socket errs, but what is sent
+ * after that, before the socket's close, it never settles: a transaction
+ * that took the lane back at once sent its `begin` into that gap and waited
+ * for ever. Such a lane's connection also tends to stall its next connects
+ * (see the reliability guide's known limits).
  *
  * @category constructors
  * @since 0.1.0
@@ -142,6 +155,12 @@ export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number, 
       if (closed) return
       idle.push(lane)
       retiring.set(lane, setTimeout(() => retire(lane), idleMs).unref())
+    },
+    drop: (lane) => {
+      all.delete(lane)
+      void endOne(lane)
+      const next = waiting.shift()
+      if (next !== undefined) next.resolve(openOne())
     },
     end: async () => {
       closed = true
