@@ -25,7 +25,7 @@ import {
 } from 'kysely'
 import type postgres from 'postgres'
 import { isConnectionLoss } from './postgres-errors.js'
-import { lanes as openLanes, type Lanes, type OpenLane } from './postgres-lanes.js'
+import { destroyedError, lanes as openLanes, type Lanes, type OpenLane } from './postgres-lanes.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -169,9 +169,6 @@ interface Held {
 
 /** How a transaction takes its connection. */
 type Hold = () => Promise<Held>
-
-/** What a statement or a transaction gets once the driver is destroyed. */
-const destroyedError = (): Error => Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' })
 
 /** The error a transaction gets for a statement after its lane's connection closed. */
 const connectionGone = (): Error =>

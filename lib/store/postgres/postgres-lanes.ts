@@ -92,7 +92,14 @@ export type OpenLane<Sql extends LanePool> = (onClose: () => void) => Sql
 // constructors
 // -------------------------------------------------------------------------------------
 
-const ended = (): Error => Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' })
+/**
+ * What a statement or a transaction gets once the driver is destroyed: a
+ * connection error, as postgres.js's own `CONNECTION_ENDED`.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const destroyedError = (): Error => Object.assign(new Error('the driver was destroyed'), { code: 'CONNECTION_ENDED' })
 
 /**
  * At most `limit` lanes, opened as transactions need them; a transaction
@@ -144,7 +151,7 @@ export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number, 
 
   return {
     take: () => {
-      if (closed) return Promise.reject(ended())
+      if (closed) return Promise.reject(destroyedError())
       const lane = idleOne() ?? (all.size < limit ? openOne() : undefined)
       return lane !== undefined ? Promise.resolve(lane) : new Promise((resolve, reject) => void waiting.push({ resolve, reject }))
     },
@@ -164,7 +171,7 @@ export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number, 
     },
     end: async () => {
       closed = true
-      for (const waiter of waiting.splice(0)) waiter.reject(ended())
+      for (const waiter of waiting.splice(0)) waiter.reject(destroyedError())
       for (const timer of retiring.values()) clearTimeout(timer)
       retiring.clear()
       idle.splice(0)
