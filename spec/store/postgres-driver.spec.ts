@@ -345,7 +345,7 @@ driver('on lanes, once the connection closed between two statements, the next is
     .catch((e: { code?: string }) => e.code)
   assert.is(outcome, 'CONNECTION_CLOSED')
   assert.equal(await db.selectFrom('things').selectAll().execute(), [], 'neither statement of the transaction is written')
-  // The lane serves the next transaction.
+  // A new lane serves the next transaction: one that lost its connection is not reused.
   await within(5000, db.transaction().execute((trx) => trx.insertInto('things').values({ id: 3, name: 'after' }).execute()))
   assert.equal((await db.selectFrom('things').select('id').execute()).map((r) => r.id), [3])
   await db.destroy()

@@ -8,7 +8,6 @@ import * as assert from 'uvu/assert'
 import { lanes, type LanePool } from '../../lib/store/postgres/postgres-lanes.js'
 
 interface FakePool extends LanePool {
-  readonly n: number
   ended: boolean
   /** Calls the `onClose` its lane was opened with, as postgres.js does when the connection closes. */
   readonly close: () => void
@@ -18,7 +17,6 @@ const fakes = () => {
   const opened: Array<FakePool> = []
   const open = (onClose: () => void): FakePool => {
     const pool: FakePool = {
-      n: opened.length,
       ended: false,
       close: onClose,
       end: async () => {

@@ -15,8 +15,9 @@
  * A lane reconnects by itself, so a transaction must not go on once its
  * connection closed (the server rolled it back, and a statement sent after
  * that would run outside it). Each lane counts its closes, through
- * postgres.js's `onclose` hook, which fires before anything is sent again;
- * a transaction that sees the count move has lost its connection.
+ * postgres.js's `onclose` hook, which fires before it reconnects; a
+ * transaction that sees the count move, or whose statement failed with the
+ * connection, has lost it, and its lane is dropped rather than reused.
  *
  * @since 0.1.0
  */
@@ -136,7 +137,8 @@ export const lanes = <Sql extends LanePool>(open: OpenLane<Sql>, limit: number, 
   // Only an idle lane retires: none of its connection's statements belong to a transaction.
   const retire = (lane: Lane<Sql>): void => {
     retiring.delete(lane)
-    idle.splice(idle.indexOf(lane), 1)
+    const at = idle.indexOf(lane)
+    if (at >= 0) idle.splice(at, 1)
     all.delete(lane)
     void endOne(lane)
   }

@@ -148,8 +148,10 @@ const validatePool = (pool: PostgresSql): E.Either<InvalidConfig, PostgresSql> =
     : E.left(invalidConfig('the postgres.js pool transforms result rows (transform option): pass one without transforms'))
 }
 
-const ownKysely = (pool: PostgresSql, owned: boolean, openLane?: OpenLane<PostgresSql>): Opened => {
-  const driver = postgresDriver({ sql: pool, endOnDestroy: owned, ...(openLane === undefined ? {} : { openLane }) })
+/** Our Kysely over `pool`. A pool we opened (from a url) comes with `openLane`, and is ended on close. */
+const ownKysely = (pool: PostgresSql, openLane?: OpenLane<PostgresSql>): Opened => {
+  const owned = openLane !== undefined
+  const driver = postgresDriver({ sql: pool, endOnDestroy: owned, ...(owned ? { openLane } : {}) })
   const db = new Kysely<Records>({ dialect: dialectOver(() => driver) })
   let closing: Promise<void> | undefined
   const close = () => (closing ??= db.destroy().catch(() => undefined))
@@ -222,8 +224,8 @@ const open = (options: PostgresOptions, timeoutSeconds: number): E.Either<Invali
     const db: Kysely<Records> = options.kysely
     return E.right({ db, close: async () => undefined, abort: async () => undefined })
   }
-  if ('sql' in options) return pipe(validatePool(options.sql), E.map((pool) => ownKysely(pool, false)))
-  return pipe(openPool(options.url, timeoutSeconds), E.map(({ pool, openLane }) => ownKysely(pool, true, openLane)))
+  if ('sql' in options) return pipe(validatePool(options.sql), E.map((pool) => ownKysely(pool)))
+  return pipe(openPool(options.url, timeoutSeconds), E.map(({ pool, openLane }) => ownKysely(pool, openLane)))
 }
 
 /** Gives up on `task` after `seconds`: postgres.js retries a vanished host forever rather than time out. */
