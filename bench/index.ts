@@ -1,10 +1,12 @@
 /**
- * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql --gc full|minor|none]
+ * npm run bench [-- --runs N --aggregates N --only sqlite,postgres,postgres-serialised,mysql --gc minor|full|none]
  * npm run bench -- --suite snapshots [--loads N --only …]: see bench/snapshots.ts
  * npm run bench -- --suite floor: raw postgres.js that JSON.parses
  *   each state beside the bare driver, the floor under the library's reads
  * npm run bench -- --suite calibrate: raw postgres.js beside itself, the
  *   bench's own noise and bias
+ * npm run bench -- --suite gc: the library's loads after each kind of
+ *   collection `--gc` can force (see bench/gc.ts)
  *
  * Each workload runs through the whole library (decide, encode, store) and
  * through the raw driver in the same process, on the same data shape, the two
@@ -14,6 +16,7 @@
  * are left out (say so, loudly).
  */
 import { parseArgs } from 'node:util'
+import { gcBench } from './gc.js'
 import { mysqlBench } from './mysql.js'
 import { postgresBench, postgresCalibration, postgresFloor, postgresSerialisedBench } from './postgres.js'
 import { snapshotsBench } from './snapshots.js'
@@ -27,13 +30,13 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'sqlite,postgres,postgres-serialised,mysql' },
     suite: { type: 'string', default: 'drivers' },
     loads: { type: 'string', default: '25' },
-    gc: { type: 'string', default: 'full' }
+    gc: { type: 'string', default: 'minor' }
   }
 })
 const runs = Number(values.runs)
 const aggregates = Number(values.aggregates)
 const only = new Set(values.only.split(','))
-const GC_MODES: ReadonlyArray<GcMode> = ['full', 'minor', 'none']
+const GC_MODES: ReadonlyArray<GcMode> = ['minor', 'full', 'none']
 const gcMode = GC_MODES.find((mode) => mode === values.gc)
 if (gcMode === undefined) throw new Error(`--gc ${values.gc}: one of ${GC_MODES.join(', ')} (see GcMode in bench/workload.ts)`)
 
@@ -79,24 +82,27 @@ const report = async (bench: Comparison): Promise<void> => {
 }
 
 const benches: Array<Comparison> = []
+// The snapshots and gc suites pick their stores themselves.
+const paired = values.suite !== 'snapshots' && values.suite !== 'gc'
 // The floor and calibration suites compare raw postgres.js with itself.
 const rawOnly = values.suite === 'floor' || values.suite === 'calibrate'
-if (only.has('sqlite') && !rawOnly) benches.push(sqliteBench)
-if (only.has('postgres')) {
+if (paired && only.has('sqlite') && !rawOnly) benches.push(sqliteBench)
+if (paired && only.has('postgres')) {
   const url = process.env['PG_URL']
   if (url === undefined || url === '') console.log('SKIPPED postgresql: set PG_URL to benchmark it')
   else benches.push(values.suite === 'floor' ? postgresFloor(url) : values.suite === 'calibrate' ? postgresCalibration(url) : postgresBench(url))
 }
-if (only.has('postgres-serialised') && !rawOnly) {
+if (paired && only.has('postgres-serialised') && !rawOnly) {
   const url = process.env['PG_URL']
   if (url === undefined || url === '') console.log('SKIPPED postgresql serialised mode: set PG_URL to benchmark it')
   else benches.push(postgresSerialisedBench(url))
 }
-if (only.has('mysql') && !rawOnly) {
+if (paired && only.has('mysql') && !rawOnly) {
   const url = process.env['MYSQL_URL']
   if (url === undefined || url === '') console.log('SKIPPED mysql: set MYSQL_URL to benchmark it')
   else benches.push(mysqlBench(url))
 }
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg()[0]?.toFixed(1)}, --gc ${gcMode}`)
 if (values.suite === 'snapshots') await snapshotsBench({ loads: Number(values.loads), only })
+else if (values.suite === 'gc') await gcBench({ runs, aggregates })
 else for (const bench of benches) await report(bench)

@@ -150,21 +150,30 @@ const measure = async (f: () => Promise<unknown>): Promise<{ readonly wall: numb
  * enough behind that whichever side's load slice met the collection looked
  * tens of percent slower.
  *
- * - `'full'` (the default): a full mark-compact. On Node 20 what follows one
- *   runs slowly for a while: 2000 loads right after it took 1.5 to 2 times
- *   the client CPU of 2000 loads after a scavenge, on both sides (2000 loads
- *   of warm-up brought the speed back, 200 did not), so loads are measured
- *   colder than a long-running service runs them. A log follow, on the
- *   other hand, starts with no old garbage to collect.
- * - `'minor'`: a scavenge. Code stays warm, and old garbage stays behind.
+ * - `'minor'` (the default): a scavenge. The young garbage goes; old garbage
+ *   stays for V8's own collections, which fall on both sides alike.
+ * - `'full'`: a forced mark-compact, the default until 2026-12-02. A forced
+ *   collection also drops the maps (hidden classes) that no live object
+ *   uses, which V8's own collections keep for a while, and every optimized
+ *   function that depends on one is thrown away. With `node --trace-deopt`,
+ *   8 rounds of 2000 library loads, each after a forced `gc()`, showed 136
+ *   deoptimizations for "weak objects"; after a scavenge, or with no
+ *   collection, none; over 8 rounds with saves between them (6 of V8's own
+ *   mark-compacts), none. Compiling it all again took some 180 ms of
+ *   TurboFan time after each forced collection (`--trace-opt`), and the
+ *   loads' client CPU grew by 60% (124–130 µs per load over three runs,
+ *   against 71–80 after a scavenge). That is a cost no running service pays, and it is larger the
+ *   more code a workload runs, so it fell on the library more than on the
+ *   raw driver.
  * - `'none'`: nothing.
  *
- * The choice moves the ratios both ways (see docs/performance.md), which is
- * why it is an option and not a quiet change of method.
+ * The choice moves the ratios (see docs/performance.md), which is why it is
+ * an option and printed with the figures.
  */
 export type GcMode = 'minor' | 'full' | 'none'
 
-const collectGarbage = (mode: GcMode): void => {
+/** Runs the collection `mode` names (nothing without --expose-gc). */
+export const collectGarbage = (mode: GcMode): void => {
   // Node 20's gc() takes no options bag: any truthy argument means a scavenge.
   const gc = (globalThis as { gc?: (minor?: boolean) => void }).gc
   if (gc === undefined || mode === 'none') return
@@ -182,7 +191,7 @@ const collectGarbage = (mode: GcMode): void => {
  * Servers: half the aggregates are saved one at a time (`save1`), half 8 at a
  * time (`save8`). SQLite: all of them one at a time (`save`).
  */
-export const pairedRun = async (sides: readonly [Side, Side], aggregates: number, run = 0, gcMode: GcMode = 'full'): Promise<PairedFigures> => {
+export const pairedRun = async (sides: readonly [Side, Side], aggregates: number, run = 0, gcMode: GcMode = 'minor'): Promise<PairedFigures> => {
   for (const side of sides) await side.reset()
   const ids = sides.map(() => Array.from({ length: aggregates }, () => randomUUID()))
   const spent = [new Map<string, number>(), new Map<string, number>()] as const
