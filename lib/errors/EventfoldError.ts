@@ -23,7 +23,12 @@
 export interface ConcurrencyError {
   readonly _tag: 'ConcurrencyError'
   readonly message: string
-  /** The originators the failed save wrote to, when the store can tell. */
+  /**
+   * The originators that may be at fault, when the store can tell: on a
+   * duplicate version, every originator the save wrote to; when the save
+   * follows a version the store does not hold, those that follow an earlier
+   * version.
+   */
   readonly originatorIds: ReadonlyArray<string>
 }
 
@@ -42,7 +47,7 @@ export interface AggregateNotFound {
 
 /**
  * Stored or given data did not fit its codec. `path` is the io-ts path of the
- * first failure, such as `payload.a`.
+ * first failure, such as `attributes.a` (empty for the value as a whole).
  *
  * @category model
  * @since 0.1.0
@@ -79,8 +84,11 @@ export interface UnknownTopic {
 }
 
 /**
- * Encryption or decryption failed: a wrong key, tampered bytes, or a key that
- * is not 16, 24 or 32 bytes of base64.
+ * Encryption or decryption failed: a wrong key, tampered bytes, encrypted
+ * state read without a key, or plain state where the application requires
+ * encryption. (A key that is
+ * not 16, 24 or 32 bytes of base64 is an `InvalidConfig`, when the
+ * application is built.)
  *
  * @category model
  * @since 0.1.0
