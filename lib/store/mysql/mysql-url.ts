@@ -100,7 +100,15 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
 
 const SCHEMES = new Set(['mysql:', 'mariadb:'])
 
-const redact = (url: string): string => url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@')
+// What an error may say of the URL: never its password, and not its query
+// either (an option the caller misplaced, such as password=, would show it).
+// A URL that does not parse is not shown at all: where its password ends
+// cannot be told.
+const shown = (parsed: URL | undefined): string => {
+  if (parsed === undefined) return 'MySQL URL'
+  const user = parsed.username === '' ? '' : `${parsed.username}${parsed.password === '' ? '' : ':***'}@`
+  return `MySQL URL ${parsed.protocol}//${user}${parsed.host}${parsed.pathname}`
+}
 
 const decode = (s: string): E.Either<string, string> => {
   try {
@@ -123,13 +131,13 @@ const decode = (s: string): E.Either<string, string> => {
  * @since 0.1.0
  */
 export const parseMysqlUrl = (url: string): E.Either<InvalidConfig, MysqlPoolOptions> => {
-  const fail = (why: string) => E.left(invalidConfig(`MySQL URL ${redact(url)}: ${why}`))
   let parsed: URL
   try {
     parsed = new URL(url)
   } catch {
-    return fail('not a URL')
+    return E.left(invalidConfig(`${shown(undefined)}: not a URL (it is not shown, in case it holds a password)`))
   }
+  const fail = (why: string) => E.left(invalidConfig(`${shown(parsed)}: ${why}`))
   if (!SCHEMES.has(parsed.protocol)) return fail(`the scheme must be mysql: or mariadb:, not ${parsed.protocol}`)
   const user = decode(parsed.username)
   const password = decode(parsed.password)
@@ -147,7 +155,8 @@ export const parseMysqlUrl = (url: string): E.Either<InvalidConfig, MysqlPoolOpt
     ...(password.right === '' ? {} : { password: password.right })
   }
   for (const [key, value] of parsed.searchParams) {
-    const setting = SETTINGS[key]
+    // Own keys only: `constructor` or `__proto__` is no option.
+    const setting = Object.hasOwn(SETTINGS, key) ? SETTINGS[key] : undefined
     if (setting === undefined) {
       return fail(`unknown option ${JSON.stringify(key)}; known: ${Object.keys(SETTINGS).join(', ')}`)
     }
