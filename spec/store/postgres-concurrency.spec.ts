@@ -77,4 +77,41 @@ for (const mode of ['snapshot', 'serialised'] as const satisfies ReadonlyArray<P
     await rm.close()
   })
 
+// Two saves of the same new aggregates, x and y, given in opposite orders:
+// each inserts its first aggregate, then waits for the row of the other's
+// first, and the server breaks the deadlock by failing one of them. Caller
+// transactions hold each save open at the right moment, so the deadlock
+// happens every time rather than now and then.
+race('two saves of the same aggregates in opposite orders that deadlock: the one the server fails gets ConcurrencyError', async (context) => {
+  const rm = await expectRight(postgresRecordManager({ sql: context.sql, tableName: freshTableName('deadlock') }))
+  const [x, y] = [randomUUID(), randomUUID()]
+  const event = (id: string) => ({ originatorId: id, originatorVersion: 1, topic: 'spec.Happened', state: Uint8Array.of(0x7b, 0x7d) })
+  let firstsIn = 0
+  let bothIn: () => void = () => undefined
+  const bothFirstsIn = new Promise<void>((resolve) => (bothIn = resolve))
+  const save = (first: string, second: string) =>
+    rm.db
+      .transaction()
+      .execute(async (trx) => {
+        await expectRight(rm.insertItems([event(first)], trx))
+        if (++firstsIn === 2) bothIn()
+        await bothFirstsIn
+        const saved = await rm.insertItems([event(second)], trx)()
+        if (saved._tag === 'Left') throw Object.assign(new Error('rolled back'), { left: saved.left })
+      })
+      .then(
+        () => undefined,
+        (e: { left?: StoreError }) => e.left
+      )
+  const outcomes = await Promise.all([save(x, y), save(y, x)])
+  const failed = outcomes.filter((o) => o !== undefined)
+  assert.is(failed.length, 1, 'one save won, one lost')
+  assert.is(failed[0]?._tag, 'ConcurrencyError', `the loser got ${failed[0]?._tag}: ${failed[0]?.message}`)
+  assert.match(failed[0]?.message ?? '', 'deadlock')
+  // The winner's two events, and nothing of the loser's.
+  for (const id of [x, y]) assert.is((await expectRight(rm.listItems(id))).length, 1)
+  await rm.db.schema.dropTable(rm.tableName).execute()
+  await rm.close()
+})
+
 race.run()

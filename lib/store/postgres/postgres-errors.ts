@@ -19,6 +19,15 @@ import {
 /** SQLSTATE unique_violation: the key on (originator_id, originator_version). */
 const UNIQUE_VIOLATION = '23505'
 
+/**
+ * SQLSTATE deadlock_detected and serialization_failure: the server rolled the
+ * transaction back because of a concurrent one. Two saves of the same new
+ * aggregates given in opposite orders each wait for a row the other inserted,
+ * and one of them is chosen to fail; it lost the race for those versions as
+ * surely as a unique violation says.
+ */
+const CONFLICT = new Set(['40P01', '40001'])
+
 /** postgres.js's own codes, and Node's socket codes, for a connection that failed or went away. */
 const LOST = new Set([
   'CONNECTION_CLOSED',
@@ -78,9 +87,11 @@ export const isConnectionLoss = (cause: unknown): boolean => {
 }
 
 /**
- * Classifies a PostgreSQL failure: a broken unique key (`23505`) is a
- * `ConcurrencyError` naming `originatorIds` (computed only then), a failed or
- * lost connection is `StoreUnavailable`, and anything else is `StoreFailure`.
+ * Classifies a PostgreSQL failure: a broken unique key (`23505`), a deadlock
+ * (`40P01`) or a serialization failure (`40001`) is a `ConcurrencyError`
+ * naming `originatorIds` (computed only then): nothing was written, and a
+ * retry after loading again may succeed. A failed or lost connection is
+ * `StoreUnavailable`, and anything else is `StoreFailure`.
  *
  * @category utils
  * @since 0.1.0
@@ -89,7 +100,11 @@ export const classifyPostgresError =
   (originatorIds: () => ReadonlyArray<string> = () => []) =>
   (cause: unknown): StoreError => {
     const message = messageOf(cause)
-    if (codeOf(cause) === UNIQUE_VIOLATION) return concurrencyError(`a version exists already: ${message}`, originatorIds())
+    const code = codeOf(cause)
+    if (code === UNIQUE_VIOLATION) return concurrencyError(`a version exists already: ${message}`, originatorIds())
+    if (code !== undefined && CONFLICT.has(code)) {
+      return concurrencyError(`the server rolled the save back for a concurrent transaction, and nothing was written: ${message}`, originatorIds())
+    }
     if (isConnectionLoss(cause)) return storeUnavailable(`PostgreSQL is unavailable: ${message}`, cause)
     return storeFailure(`PostgreSQL refused the statement: ${message}`, cause)
   }
