@@ -11,25 +11,63 @@ import { storeUnavailable, type StoreError } from '../errors/EventfoldError.js'
 import type { RecordManager } from './RecordManager.js'
 
 /**
+ * How {@link closable} treats the tasks still running when `close()` is
+ * called.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface ClosableOptions {
+  /**
+   * Whether `close()` first waits for them, up to this many milliseconds,
+   * before it closes the store: without it, a store whose driver fails what
+   * is in flight when its pool ends answers them with errors of its own.
+   */
+  readonly drainMs?: number
+}
+
+/**
  * Wraps a record manager so that a task run after `close()` answers
  * `StoreUnavailable` instead of reaching the connection. The check happens
- * when the task runs, not when it is built.
+ * when the task runs, not when it is built. With `drainMs`, `close()` lets
+ * the tasks already running finish first (see {@link ClosableOptions}).
  *
  * @category combinators
  * @since 0.1.0
  */
-export const closable = (records: RecordManager): RecordManager => {
+export const closable = (records: RecordManager, options: ClosableOptions = {}): RecordManager => {
   let closed = false
+  let running = 0
+  let drained: (() => void) | undefined
   const gone = (): Promise<E.Either<StoreError, never>> =>
     Promise.resolve(E.left(storeUnavailable(`the ${records.dialect} record manager is closed`, undefined)))
+  // Every task settles (a TaskEither never rejects); `finally` would count a rejection all the same.
+  const counted = <A>(work: () => Promise<A>): Promise<A> => {
+    if (closed) return gone() as Promise<never>
+    running++
+    return work().finally(() => {
+      if (--running === 0) drained?.()
+    })
+  }
   const guard =
     <Args extends ReadonlyArray<unknown>, A>(f: (...args: Args) => TE.TaskEither<StoreError, A>) =>
     (...args: Args): TE.TaskEither<StoreError, A> =>
     () =>
-      closed ? gone() : f(...args)()
+      counted(f(...args))
   const { decodeItems, selectRawNotifications } = records
   const guardedDecode: NonNullable<RecordManager['decodeItems']> | undefined =
-    decodeItems === undefined ? undefined : (originatorId, options, decode) => () => (closed ? gone() : decodeItems(originatorId, options, decode)())
+    decodeItems === undefined ? undefined : (originatorId, options, decode) => () => counted(decodeItems(originatorId, options, decode))
+  const drain = (ms: number): Promise<void> =>
+    running === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, ms)
+          drained = () => {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+  let closing: Promise<void> | undefined
   return {
     ...records,
     insertItems: guard(records.insertItems),
@@ -41,7 +79,7 @@ export const closable = (records: RecordManager): RecordManager => {
     maxNotificationId: guard(records.maxNotificationId),
     close: () => {
       closed = true
-      return records.close()
+      return (closing ??= (options.drainMs === undefined ? Promise.resolve() : drain(options.drainMs)).then(() => records.close()))
     }
   }
 }

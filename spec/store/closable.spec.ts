@@ -28,4 +28,46 @@ test("after close, the port's optional methods answer StoreUnavailable too, and 
   await inner.close()
 })
 
+test('with drainMs, close waits for the tasks already running, and answers StoreUnavailable to the ones begun after', async () => {
+  const inner = await expectRight(sqliteRecordManager({ filename: ':memory:', tableName: 'events' }))
+  let finish: () => void = () => undefined
+  const slow = new Promise<void>((resolve) => (finish = resolve))
+  let innerClosed = false
+  const wrapped = closable(
+    {
+      ...inner,
+      // A save still running when close() is called.
+      insertItems: (items) => async () => {
+        await slow
+        return inner.insertItems(items)()
+      },
+      close: async () => {
+        innerClosed = true
+        await inner.close()
+      }
+    },
+    { drainMs: 5000 }
+  )
+  const running = wrapped.insertItems([{ originatorId: 'a', originatorVersion: 1, topic: 'spec.Happened', state: Uint8Array.of(1) }])()
+  let closed = false
+  const closing = wrapped.close().then(() => (closed = true))
+  assert.is((await expectLeft(wrapped.listItems('a')))._tag, 'StoreUnavailable', 'a call begun after close()')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  assert.not.ok(closed || innerClosed, 'close() waits while a call is running')
+  finish()
+  assert.is((await running)._tag, 'Right', 'the running call finished on an open store')
+  await closing
+  assert.ok(innerClosed, 'then the store closed')
+})
+
+test('with drainMs, close gives up waiting on a task that never ends after drainMs', async () => {
+  const inner = await expectRight(sqliteRecordManager({ filename: ':memory:', tableName: 'events' }))
+  const wrapped = closable({ ...inner, listItems: () => () => new Promise(() => undefined) }, { drainMs: 100 })
+  void wrapped.listItems('a')()
+  const started = Date.now()
+  await wrapped.close()
+  const ms = Date.now() - started
+  assert.ok(ms >= 90 && ms < 2000, `close took ${ms} ms for drainMs 100`)
+})
+
 test.run()

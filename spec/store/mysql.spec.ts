@@ -163,6 +163,26 @@ if (url !== undefined) {
     }
   })
 
+  test('calls in flight when close() is called finish on the open pool; none fails for the close', async () => {
+    const rm = await open()
+    const calls = Array.from({ length: 60 }, (_, i) =>
+      i % 2 === 0 ? rm.insertItems([item(randomUUID(), 1)])() : rm.listItems(randomUUID())()
+    )
+    await rm.close()
+    const results = await Promise.all(calls)
+    const lefts = results.flatMap((r) => (r._tag === 'Left' ? [`${r.left._tag}: ${r.left.message}`] : []))
+    assert.equal(lefts, [], 'every call begun before close() finished')
+    assert.is((await expectLeft(rm.listItems(randomUUID())))._tag, 'StoreUnavailable', 'a call after close()')
+  })
+
+  test('a pool whose queue is full (queueLimit) answers StoreUnavailable, to retry', async () => {
+    const rm = await open({ url: `${url}${url.includes('?') ? '&' : '?'}connectionLimit=1&queueLimit=1` })
+    const results = await Promise.all(Array.from({ length: 10 }, () => rm.listItems(randomUUID())()))
+    const tags = results.flatMap((r) => (r._tag === 'Left' ? [r.left._tag] : []))
+    assert.ok(tags.length > 0, 'some calls found the queue full')
+    assert.equal([...new Set(tags)], ['StoreUnavailable'])
+  })
+
   // notification ids ------------------------------------------------------------------
 
   test("ids have no gaps after a conflicting save (the seed's walkthrough)", async () => {

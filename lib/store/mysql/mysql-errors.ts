@@ -47,8 +47,14 @@ const UNAVAILABLE = new Set([
   'ER_NET_WRITE_INTERRUPTED',
   'ER_SESSION_WAS_KILLED',
   'ER_CLIENT_INTERACTION_TIMEOUT',
-  'ER_HOST_IS_BLOCKED'
+  'ER_HOST_IS_BLOCKED',
+  // a lock held elsewhere for longer than innodb_lock_wait_timeout
+  'ER_LOCK_WAIT_TIMEOUT'
 ])
+
+// mysql2's own errors without a code: a pool that was ended, and one whose
+// queue of waiting calls is full (its queueLimit option). Both pass.
+const UNAVAILABLE_MESSAGE = /^(Pool is closed|Queue limit reached)\.?$/
 
 // Server error numbers mysql2 has no name for (its table is MySQL's): MariaDB's
 // ER_CONNECTION_KILLED.
@@ -78,8 +84,9 @@ const messageOf = (error: unknown): string => {
  * @since 0.1.0
  */
 export const isUnavailable = (error: unknown): boolean => {
-  const { code, errno, fatal } = asDriverError(error)
+  const { code, errno, fatal, message } = asDriverError(error)
   if (typeof code === 'string' && UNAVAILABLE.has(code)) return true
+  if (code === undefined && typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true
   if (typeof errno === 'number' && UNAVAILABLE_ERRNO.has(errno)) return true
   // mysql2 marks errors that killed the connection as fatal; a fatal server
   // error (ER_ACCESS_DENIED_ERROR at handshake) is a setting to fix, not an outage.
@@ -88,9 +95,11 @@ export const isUnavailable = (error: unknown): boolean => {
 
 /**
  * Classifies a driver exception: a duplicate `(originator_id,
- * originator_version)` is a `ConcurrencyError` naming `originatorIds`; a lost
- * or refused connection is `StoreUnavailable`; anything else is
- * `StoreFailure`. A duplicate notification id is a `StoreFailure` too: it
+ * originator_version)` is a `ConcurrencyError` naming `originatorIds`, and so
+ * is a deadlock (the server rolled the transaction back for a concurrent one:
+ * nothing was written, and a retry after loading again may succeed); a lost
+ * or refused connection, a lock waited for too long, a closed pool or a full
+ * queue is `StoreUnavailable`; anything else is `StoreFailure`. A duplicate notification id is a `StoreFailure` too: it
  * means rows were written behind the sequence's back, and retrying the save
  * would not help.
  *
@@ -106,6 +115,9 @@ export const classifyMysqlError =
       return /for key '(?:[^']*\.)?PRIMARY'/i.test(message)
         ? storeFailure(`notification id already taken (rows written without the sequence?): ${message}`, error)
         : concurrencyError(message, originatorIds)
+    }
+    if (code === 'ER_LOCK_DEADLOCK') {
+      return concurrencyError(`the server rolled the save back for a concurrent transaction, and nothing was written: ${message}`, originatorIds)
     }
     return isUnavailable(error) ? storeUnavailable(message, error) : storeFailure(message, error)
   }

@@ -107,6 +107,14 @@ const once = (f: () => Promise<void>): (() => Promise<void>) => {
 
 const keep = (): Promise<void> => Promise.resolve()
 
+/**
+ * How long `close()` waits for the calls still running before it ends the
+ * pool: mysql2 fails whatever is queued on a pool that ends ("Pool is
+ * closed."), so calls made just before `close()` would fail for no fault of
+ * theirs. The PostgreSQL store waits as long for its statements.
+ */
+const CLOSE_GRACE_MS = 5000
+
 const kyselyOver = (pool: Pool): Kysely<RecordsDatabase> =>
   new Kysely<RecordsDatabase>({ dialect: new MysqlDialect({ pool }) })
 
@@ -185,7 +193,7 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
     ...makeReads(db, tableName),
     query: () => db.selectFrom(tableName),
     close: release
-  })
+  }, { drainMs: CLOSE_GRACE_MS })
 }
 
 // -------------------------------------------------------------------------------------
