@@ -105,6 +105,13 @@ const noted = (data: unknown): ProbeEvent => ({ type: 'Noted', data })
 
 const MiB = 1024 * 1024
 
+/** Options as hostile code may build them: every field a getter that throws. */
+const hostileOptions = Object.defineProperties({}, {
+  attempts: { get: () => { throw new Error('a getter that throws') } },
+  pageSize: { get: () => { throw new Error('a getter that throws') } },
+  position: { get: () => { throw new Error('a getter that throws') } }
+})
+
 const json = (data: unknown): Uint8Array =>
   new TextEncoder().encode(JSON.stringify({ timestamp: new Date().toISOString(), data }))
 
@@ -488,6 +495,24 @@ const rows: ReadonlyArray<Row> = [
     name: 'a snapshot of a kind that takes none',
     expected: 'InvalidArgument',
     run: ({ app, liveId }) => app.takeSnapshot(Counter, liveId)()
+  },
+  // untyped code: what the types rule out, and plain JavaScript passes ------------------
+  { name: 'a snapshot of null for a kind', expected: 'InvalidArgument', run: ({ app, liveId }) => app.takeSnapshot(null as unknown as typeof Counter, liveId)() },
+  {
+    name: 'handle options whose getter throws',
+    expected: 'InvalidArgument',
+    run: ({ app, liveId }) => app.handle(Counter, liveId, { type: 'Add', by: 1 }, hostileOptions as { attempts: number })()
+  },
+  { name: 'reader options whose getter throws', expected: 'InvalidArgument', run: ({ app }) => app.reader(hostileOptions as { pageSize: number }).read()() },
+  {
+    name: 'saveWithin given undefined for its transaction (which would have saved outside any)',
+    expected: 'InvalidArgument',
+    run: ({ app, liveId }) => app.saveWithin(undefined as unknown as Parameters<Application['saveWithin']>[0])(counter(liveId, 1, added(1)))()
+  },
+  {
+    name: 'saveWithin given null for its transaction',
+    expected: 'InvalidArgument',
+    run: ({ app, liveId }) => app.saveWithin(null as unknown as Parameters<Application['saveWithin']>[0])(counter(liveId, 1, added(1)))()
   }
 ]
 

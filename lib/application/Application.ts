@@ -39,6 +39,7 @@ import type { CallerTransaction, DialectName, RecordManager, StoredEvent } from 
 import { DEFAULT_TABLE_NAME, resolveTableOptions } from '../store/schema.js'
 import { DEFAULT_URI } from '../store/Uri.js'
 import { aggregateCache } from './AggregateCache.js'
+import { isKind, notAKind } from './kind-guard.js'
 import { snapshotStore, SNAPSHOTS_SUFFIX, type SnapshotStore } from './Snapshots.js'
 import type { OnWarning } from './Warning.js'
 import { eventMapper } from './EventMapper.js'
@@ -197,6 +198,15 @@ export interface Application extends AsyncDisposable {
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
+
+/** Whether untyped code passed a Kysely transaction: Kysely's `isTransaction` is true on one only. */
+const isTransaction = (value: unknown): value is CallerTransaction => {
+  try {
+    return typeof value === 'object' && value !== null && (value as { isTransaction?: unknown }).isTransaction === true
+  } catch {
+    return false
+  }
+}
 
 const setting = (
   option: string | undefined,
@@ -461,7 +471,13 @@ const application = (
     command: KindCommandOf<K>,
     handleOptions: HandleOptions = {}
   ): TE.TaskEither<HandleError<K>, AggregateOf<K>> => {
-    const attempts = handleOptions?.attempts ?? 3
+    let attempts: number
+    try {
+      attempts = handleOptions?.attempts ?? 3
+    } catch (thrown) {
+      // Untyped code: a getter that throws is a bad argument, not an exception out of handle().
+      return TE.left(invalidArgument(`the handle options cannot be read: ${messageOf(thrown)}`))
+    }
     if (!(Number.isSafeInteger(attempts) && attempts >= 1)) {
       return TE.left(invalidArgument(`attempts must be an integer of at least 1, not ${String(attempts)}`))
     }
@@ -480,7 +496,9 @@ const application = (
   }
 
   const takeSnapshot = <K extends AnyKind>(kind: K, id: string, version?: number): TE.TaskEither<EventfoldError, AggregateOf<K>> =>
-    snapshots === undefined || kind.snapshots === undefined
+    !isKind(kind)
+      ? TE.left(notAKind(kind))
+      : snapshots === undefined || kind.snapshots === undefined
       ? TE.left(invalidArgument(`kind ${kind.name} takes no snapshots: give it a snapshots option`))
       : pipe(
           version === undefined ? repo.load(kind, id) : repo.get(kind, id, { version }),
@@ -504,7 +522,13 @@ const application = (
     persistencePolicy: policy,
     registry,
     save,
-    saveWithin: (transaction) => saveWith(transaction),
+    // Untyped code may pass nothing: without this check, undefined would save
+    // outside any transaction, and null would reach the store.
+    saveWithin: (transaction) =>
+      isTransaction(transaction)
+        ? saveWith(transaction)
+        : <As extends ReadonlyArray<AnyAggregate>>(..._aggregates: As): TE.TaskEither<SaveError, As> =>
+            TE.left(invalidArgument('saveWithin needs a Kysely transaction (as db.transaction().execute(trx => …) gives)')),
     handle,
     takeSnapshot,
     snapshots,

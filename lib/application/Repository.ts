@@ -26,6 +26,7 @@ import {
   type StoreError
 } from '../errors/EventfoldError.js'
 import type { AggregateCache } from './AggregateCache.js'
+import { isKind, notAKind } from './kind-guard.js'
 import type { EventStore } from './EventStore.js'
 import type { Snapshot, SnapshotStore } from './Snapshots.js'
 
@@ -87,13 +88,6 @@ export interface Repository {
 // -------------------------------------------------------------------------------------
 // constructors
 // -------------------------------------------------------------------------------------
-
-/** Whether `kind` can be asked what it owns: a kind, not null or a stray value from untyped code. */
-const isKind = (kind: unknown): kind is AnyKind =>
-  typeof kind === 'object' && kind !== null && typeof (kind as { owns?: unknown }).owns === 'function'
-
-const notAKind = (kind: unknown): InvalidArgument =>
-  invalidArgument(`not an aggregate kind: ${typeof kind === 'object' && kind !== null ? 'an object without owns()' : String(kind)}`)
 
 const ofKind =
   (kind: AnyKind) =>

@@ -6,7 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as TE from 'fp-ts/lib/TaskEither.js'
-import { invalidArgument, messageOf } from '../errors/EventfoldError.js'
+import { invalidArgument, messageOf, type InvalidArgument } from '../errors/EventfoldError.js'
 import { START, type Position } from '../store/RecordManager.js'
 import { MAX_PAGE, type LogError, type LoggedEvent, type NotificationLog } from './NotificationLog.js'
 
@@ -62,12 +62,23 @@ export interface ReaderOptions {
  * @since 0.1.0
  */
 export const notificationLogReader = (log: NotificationLog, options: ReaderOptions = {}): NotificationLogReader => {
-  let position = options.position ?? START
-  const pageSize = options.pageSize ?? 1000
+  // Read once, here: options that are not an object, or a getter that throws,
+  // make a reader whose every read is that InvalidArgument (this returns no Either).
+  let position: Position = START
+  let pageSize: unknown = 1000
+  let badOptions: InvalidArgument | undefined
+  try {
+    position = options?.position ?? START
+    pageSize = options?.pageSize ?? 1000
+  } catch (e) {
+    badOptions = invalidArgument(`the reader options cannot be read: ${messageOf(e)}`)
+  }
   const badPageSize =
-    Number.isSafeInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE
+    badOptions ??
+    (typeof pageSize === 'number' && Number.isSafeInteger(pageSize) && pageSize >= 1 && pageSize <= MAX_PAGE
       ? undefined
-      : invalidArgument(`pageSize must be an integer from 1 to ${MAX_PAGE}, not ${String(pageSize)}`)
+      : invalidArgument(`pageSize must be an integer from 1 to ${MAX_PAGE}, not ${String(pageSize)}`))
+  const size = typeof pageSize === 'number' ? pageSize : 1000
   // Reads are chained so that two overlapping read() calls cannot both start
   // from the same position and return the same events twice.
   let queue: Promise<unknown> = Promise.resolve()
@@ -80,7 +91,7 @@ export const notificationLogReader = (log: NotificationLog, options: ReaderOptio
     const seeksBefore = seeks
     let at = position
     for (;;) {
-      const want = Math.min(pageSize, limit - out.length)
+      const want = Math.min(size, limit - out.length)
       const page = await log.readFrom(at, want)()
       if (E.isLeft(page)) return page
       for (const item of page.right.items) out.push(item)
