@@ -109,8 +109,9 @@ const open = (connection: Connection, options: ConnectOptions): TE.TaskEither<In
         m.mysqlRecordManager({
           ...table,
           ...source,
-          // Whole milliseconds: 1.005 s is 1005 ms, not a float the MySQL store refuses.
-          ...(timeout === undefined ? {} : { connectTimeoutMs: Math.round(timeout * 1000) })
+          // Whole milliseconds: 1.005 s is 1005 ms, not a float the MySQL store refuses;
+          // and at least one, since the option was checked as positive (0.0004 s is 1 ms, not 0).
+          ...(timeout === undefined ? {} : { connectTimeoutMs: Math.max(1, Math.round(timeout * 1000)) })
         })
       )
     )

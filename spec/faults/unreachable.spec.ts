@@ -94,6 +94,13 @@ for (const dialect of ['postgres', 'mysql'] as const) {
     assert.ok(await drained(server, 500 + SLACK_MS), `${server.open()} connection(s) left open to the silent server`)
   })
 
+  test('a deadline under a millisecond is still a deadline (StoreUnavailable), not a setting refused', async () => {
+    const server = await serve('silent')
+    const { tag } = await openFails(uriOf(dialect, server.port), 0.0004)
+    assert.is(tag, 'StoreUnavailable')
+    assert.ok(await drained(server, 500 + SLACK_MS), `${server.open()} connection(s) left open to the silent server`)
+  })
+
   test('a server that resets every connection: StoreUnavailable within the deadline', async () => {
     const server = await serve('reset')
     const { tag, ms } = await openFails(uriOf(dialect, server.port), 2)
