@@ -136,6 +136,20 @@ if (url !== undefined) {
     }
   })
 
+  test('a table of that name but another shape is InvalidConfig naming what it lacks, not the first statement that trips on it', async () => {
+    const tableName = freshTableName('my')
+    extraTables.push(tableName)
+    const admin = await adminConnection(url)
+    try {
+      await admin.query(`CREATE TABLE ${tableName} (name VARCHAR(10), originator_id VARCHAR(255))`)
+    } finally {
+      await admin.end()
+    }
+    const error = await expectLeft(mysqlRecordManager({ url, tableName }))
+    assert.is(error._tag, 'InvalidConfig')
+    assert.match(error.message, 'without column(s) id, originator_version, topic, state')
+  })
+
   test('opening the store twice on one table is harmless', async () => {
     const rm = await open()
     await expectRight(rm.insertItems([item(randomUUID(), 1)]))

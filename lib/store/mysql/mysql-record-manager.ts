@@ -24,7 +24,7 @@ import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { classifyMysqlError } from './mysql-errors.js'
 import { makeReads } from './mysql-reads.js'
 import { MYSQL_RULES } from './mysql-rows.js'
-import { ensureSchema, SEQUENCE_TABLE } from './mysql-schema.js'
+import { ensureSchema, SEQUENCE_TABLE, WrongShape } from './mysql-schema.js'
 import { parseMysqlUrl } from './mysql-url.js'
 import { appendInCallerTransaction, appendItems } from './mysql-writes.js'
 
@@ -200,7 +200,12 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
 // constructors
 // -------------------------------------------------------------------------------------
 
-const openingFailure = (error: unknown): StoreError => (error instanceof Deadline ? storeUnavailable(error.message, error) : classifyMysqlError()(error))
+const openingFailure = (error: unknown): StoreError | InvalidConfig =>
+  error instanceof Deadline
+    ? storeUnavailable(error.message, error)
+    : error instanceof WrongShape
+      ? invalidConfig(error.message)
+      : classifyMysqlError()(error)
 
 /** The store's opening, built only when the task runs (see the exported constructor below). */
 const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError | InvalidConfig, RecordManager> =>

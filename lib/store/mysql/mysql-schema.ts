@@ -20,6 +20,31 @@ import type { RecordsDatabase } from '../RecordManager.js'
  */
 export const SEQUENCE_TABLE = 'eventfold_sequence'
 
+/**
+ * The columns the store reads and writes; an existing table must have them all.
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
+
+/**
+ * Thrown by {@link ensureSchema} when a table of that name exists without some
+ * of the {@link COLUMNS}: a table eventfold did not make, to report as a
+ * setting to fix rather than as the first statement that trips on it.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export class WrongShape extends Error {
+  constructor(
+    readonly tableName: string,
+    readonly missing: ReadonlyArray<string>
+  ) {
+    super(`table ${tableName} exists without column(s) ${missing.join(', ')}: it was not made by this version of eventfold`)
+  }
+}
+
 // Binary collations, best first. The NO PAD ones also tell 'a' from 'a ';
 // utf8mb4_bin (PAD SPACE) does not, on either server.
 const COLLATIONS = ['utf8mb4_0900_bin', 'utf8mb4_nopad_bin'] as const
@@ -46,8 +71,9 @@ export const idCollation = async (db: Kysely<RecordsDatabase>): Promise<string> 
 }
 
 /**
- * Creates the records table and the sequence table if missing, then
- * {@link syncSequence}.
+ * Creates the records table and the sequence table if missing, checks that
+ * the records table has the {@link COLUMNS} (or throws {@link WrongShape}),
+ * then {@link syncSequence}.
  *
  * The records table is clustered on the notification id, which we hand out in
  * increasing order: appends go to the end of the index, and paging through
@@ -75,6 +101,12 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
       last_id BIGINT NOT NULL,
       PRIMARY KEY (table_name)
     ) ENGINE=InnoDB`.execute(db)
+  const { rows } = await sql<{ name: string }>`
+    SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${tableName}`.execute(db)
+  const present = new Set(rows.map((r) => r.name.toLowerCase()))
+  const missing = COLUMNS.filter((c) => !present.has(c))
+  if (missing.length > 0) throw new WrongShape(tableName, missing)
   await syncSequence(db, tableName)
 }
 
