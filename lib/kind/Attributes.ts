@@ -85,8 +85,14 @@ const attributeKind = <A extends Attributes>(
     ...pure,
     // Commands built without the types (from JSON, say) are checked here too.
     decide: (command, state) => {
-      if (command.type === 'Create' && !attributesCodec.is(command.attributes)) {
-        return E.left(domainError('InvalidAttribute', `the attributes do not fit ${attributesCodec.name}`))
+      if (command.type === 'Create') {
+        if (!attributesCodec.is(command.attributes)) {
+          return E.left(domainError('InvalidAttribute', `the attributes do not fit ${attributesCodec.name}`))
+        }
+        // The codec is an io-ts type, which lets undeclared properties through:
+        // one would be stored, and no ChangeAttribute could ever touch it.
+        const undeclared = Object.keys(command.attributes).filter((key) => valueCodec(key) === undefined)
+        if (undeclared.length > 0) return E.left(domainError('InvalidAttribute', `no attribute named ${undeclared.join(', ')}`))
       }
       if (command.type === 'ChangeAttribute') {
         const codec = valueCodec(command.name)

@@ -125,6 +125,17 @@ test('a creation whose attributes do not fit is refused at run time', () => {
   }
 })
 
+test('a creation with an attribute the kind does not declare is refused at run time: nothing could ever change it', () => {
+  for (const extra of ['zzz', 'toString', '__proto__']) {
+    const attributes = JSON.parse(`{"a": 1, "name": "x", "at": "2026-11-27T10:00:00.000Z", ${JSON.stringify(extra)}: 5}`) as Record<string, unknown>
+    attributes['at'] = at
+    spec
+      .given([])
+      .when(untyped({ type: 'Create', attributes }))
+      .thenFails((e) => e.code === 'InvalidAttribute' && e.message === `no attribute named ${extra}`)
+  }
+})
+
 test('the aggregate root rules still hold for typed attributes', () => {
   spec.given([]).when(create(first)).then([created])
   spec.given([created]).when(create(first)).thenFails(hasCode('AlreadyCreated'))
