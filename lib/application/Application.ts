@@ -501,7 +501,8 @@ const application = (
       : snapshots === undefined || kind.snapshots === undefined
       ? TE.left(invalidArgument(`kind ${kind.name} takes no snapshots: give it a snapshots option`))
       : pipe(
-          version === undefined ? repo.load(kind, id) : repo.get(kind, id, { version }),
+          // Discarded aggregates too, at a version or not: a load, not a get.
+          version === undefined ? repo.load(kind, id) : repo.load(kind, id, { version }),
           TE.chainW((aggregate) =>
             aggregate.version === 0
               ? TE.left<EventfoldError, AggregateOf<K>>(aggregateNotFound(id))

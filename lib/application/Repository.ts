@@ -75,9 +75,14 @@ export interface Repository {
   readonly get: <K extends AnyKind>(kind: K, id: string, options?: GetOptions) => TE.TaskEither<GetError, AggregateOf<K>>
   /**
    * The aggregate whatever its state: version 0 if it has no events, and
-   * discarded ones too. What a command handler decides against.
+   * discarded ones too. What a command handler decides against. With a
+   * `version`, the aggregate as it was then, discarded or not; younger than
+   * that version: `AggregateNotFound`.
    */
-  readonly load: <K extends AnyKind>(kind: K, id: string) => TE.TaskEither<LoadError, AggregateOf<K>>
+  readonly load: {
+    <K extends AnyKind>(kind: K, id: string): TE.TaskEither<LoadError, AggregateOf<K>>
+    <K extends AnyKind>(kind: K, id: string, options: GetOptions): TE.TaskEither<GetError, AggregateOf<K>>
+  }
   /**
    * Whether a live aggregate of any registered kind has this id. An id whose
    * events belong to no registered kind is an `UnknownTopic`.
@@ -122,6 +127,27 @@ export interface RepositoryOptions {
   readonly snapshots?: SnapshotStore | undefined
   readonly cache?: AggregateCache | undefined
 }
+
+/** The version asked for in `options`, checked: untyped code may pass anything, or a getter that throws. */
+const versionOf = (options: GetOptions | undefined): E.Either<InvalidArgument, number | undefined> => {
+  let version: number | undefined
+  try {
+    version = options?.version
+  } catch (e) {
+    return E.left(invalidArgument(`the get options cannot be read: ${messageOf(e)}`))
+  }
+  return version === undefined || (Number.isSafeInteger(version) && version > 0)
+    ? E.right(version)
+    : E.left(invalidArgument(`version must be an integer from 1 to 2^53 - 1, not ${version}`))
+}
+
+/** The aggregate folded up to `version`, unless it never reached it. */
+const atVersion = <A extends { readonly version: number }>(
+  aggregate: E.Either<LoadError, A>,
+  id: string,
+  version: number | undefined
+): E.Either<GetError, A> =>
+  E.isRight(aggregate) && version !== undefined && aggregate.right.version < version ? E.left(aggregateNotFound(id, version)) : aggregate
 
 /**
  * The repository over an event store, for the registered kinds, with an
@@ -180,25 +206,23 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
   return {
     get: (kind, id, options) => {
       if (!isKind(kind)) return TE.left(notAKind(kind))
-      let version: number | undefined
-      try {
-        version = options?.version
-      } catch (e) {
-        return TE.left(invalidArgument(`the get options cannot be read: ${messageOf(e)}`))
-      }
-      if (version !== undefined && !(Number.isSafeInteger(version) && version > 0)) {
-        return TE.left(invalidArgument(`version must be an integer from 1 to 2^53 - 1, not ${version}`))
-      }
-      return rebuild(kind, id, version, (aggregate): E.Either<GetError, AggregateOf<typeof kind>> => {
-        if (E.isLeft(aggregate)) return aggregate
-        const found = aggregate.right
-        if (version !== undefined && found.version < version) return E.left(aggregateNotFound(id, version))
-        const live = liveness(kind, found as Aggregate<unknown, TypedEvent>)
+      const version = versionOf(options)
+      if (E.isLeft(version)) return TE.left(version.left)
+      return rebuild(kind, id, version.right, (aggregate): E.Either<GetError, AggregateOf<typeof kind>> => {
+        const found = atVersion(aggregate, id, version.right)
+        if (E.isLeft(found)) return found
+        const live = liveness(kind, found.right as Aggregate<unknown, TypedEvent>)
         if (E.isLeft(live)) return live
-        return live.right ? aggregate : E.left(aggregateNotFound(id, version))
+        return live.right ? found : E.left(aggregateNotFound(id, version.right))
       })
     },
-    load: (kind, id) => (isKind(kind) ? rebuild(kind, id, undefined, identity) : TE.left(notAKind(kind))),
+    load: (<K extends AnyKind>(kind: K, id: string, options?: GetOptions): TE.TaskEither<GetError, AggregateOf<K>> => {
+      if (!isKind(kind)) return TE.left(notAKind(kind))
+      if (options === undefined) return rebuild(kind, id, undefined, identity)
+      const version = versionOf(options)
+      if (E.isLeft(version)) return TE.left(version.left)
+      return rebuild(kind, id, version.right, (aggregate) => atVersion(aggregate, id, version.right))
+    }) as Repository['load'],
     has: (id) =>
       pipe(
         typeof id === 'string' && id.length > 0 ? store.recordManager.listItems(id, { limit: 1 }) : TE.left(invalidArgument('the originator id must be a non-empty string')),

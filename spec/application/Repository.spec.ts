@@ -64,6 +64,16 @@ repo('load returns the aggregate whatever its state', async ({ app, id }) => {
   assert.equal(fresh.state, { status: 'initial' })
 })
 
+repo('load at a version gives the aggregate as it was then, discarded too; past the end, AggregateNotFound', async ({ app, id }) => {
+  const discarded = await expectRight(app.repository.load(Note, id, { version: 4 }))
+  assert.is(discarded.version, 4)
+  assert.is(discarded.state.status, 'discarded')
+  assert.equal((await expectRight(app.repository.load(Note, id, { version: 2 }))).state, { status: 'live', attributes: { text: 'a', stars: 2 } })
+  assert.equal(await expectLeft(app.repository.load(Note, id, { version: 9 })), { _tag: 'AggregateNotFound', originatorId: id, version: 9 })
+  assert.is((await expectLeft(app.repository.load(Note, id, { version: 0 })))._tag, 'InvalidArgument')
+  assert.is((await expectRight(app.repository.load(Note, id, {}))).version, 4, 'no version: the latest')
+})
+
 repo('has is false for discarded and unknown ids', async ({ app, id }) => {
   assert.is(await expectRight(app.repository.has(id)), false)
   assert.is(await expectRight(app.repository.has('never-saved')), false)
