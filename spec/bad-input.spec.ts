@@ -651,10 +651,14 @@ for (const dialect of DIALECTS) {
 
   // policies: bad-looking input that is not refused -----------------------------------
 
-  test('an extra field is kept by t.type and stripped by t.strict', async ({ app }) => {
+  test('an extra field is kept by t.type; under t.strict, which would drop it, the save is an EncodeError and writes nothing', async ({ app }) => {
     const id = fresh()
     const extra = { n: 1, extra: 'kept?' } as unknown as { n: number }
-    await expectRight(app.save(probe(id, { type: 'Kept', ...extra }, { type: 'Stripped', ...extra })))
+    // Stored, the strict event would load without the field the decider saw: refused rather than changed.
+    const refused = await app.save(probe(id, { type: 'Kept', ...extra }, { type: 'Stripped', ...extra }))()
+    assert.ok(E.isLeft(refused) && refused.left._tag === 'EncodeError', 'the strict codec drops a field')
+    assert.equal(await expectRight(app.eventStore.listEvents(id)), [], 'nothing of the save was written')
+    await expectRight(app.save(probe(id, { type: 'Kept', ...extra }, { type: 'Stripped', n: 1 })))
     const events = await expectRight(app.eventStore.listEvents(id))
     assert.equal(
       events.map((e) => e.payload),

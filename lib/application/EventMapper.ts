@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import type { AnyKind } from '../kind/AggregateKind.js'
 import type { TopicRegistry } from '../kind/TopicRegistry.js'
 import type { Transcoder } from '../codec/Transcoder.js'
+import { readBackProblem } from '../codec/identity.js'
 import { fromValidation } from '../codec/validation.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
@@ -153,7 +154,15 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
         entry.reader.version,
         transcoder.encrypted ? placeOf(originatorId, originatorVersion, topic) : undefined
       )
-      return E.isLeft(state) ? state : E.right({ originatorId, originatorVersion, topic, state: state.right })
+      if (E.isLeft(state)) return state
+      // After toBytes, which refused what JSON would not carry faithfully.
+      let problem: string | undefined
+      try {
+        problem = readBackProblem(entry.codec, payload, data)
+      } catch (e) {
+        return E.left(encodeError(topic, `the codec ${entry.codec.name} threw: ${messageOf(e)}`))
+      }
+      return problem === undefined ? E.right({ originatorId, originatorVersion, topic, state: state.right }) : E.left(encodeError(topic, problem))
     },
     toDomain: (item) => decode(item.originatorId, item.originatorVersion, item.topic, item.state, undefined),
     decodeItem: (originatorId, originatorVersion, topic, state) => decode(originatorId, originatorVersion, topic, state, undefined),

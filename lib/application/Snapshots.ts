@@ -19,6 +19,7 @@ import type { Aggregate } from '../domain/Aggregate.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import { decodeError, encodeError, invalidArgument, messageOf, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, RecordManager } from '../store/RecordManager.js'
+import { readBackProblem } from '../codec/identity.js'
 import { placeOf } from './EventMapper.js'
 import type { OnWarning } from './Warning.js'
 
@@ -47,7 +48,12 @@ export interface SnapshotStore {
   readonly recordManager: RecordManager
   /** The newest readable snapshot at or below `atMost`; never fails (a bad one is a warning). */
   readonly latest: (kind: AnyKind, id: string, atMost: number | undefined) => T.Task<Snapshot | undefined>
-  /** Writes the aggregate's state at its version. One that exists already is left as it is. */
+  /**
+   * Writes the aggregate's state at its version. One that exists already is
+   * left as it is: a success if it can be read, a `DecodeError` if not (a
+   * snapshot is never replaced). A state its codec would not read back as it
+   * is (see `readBackProblem`) is an `EncodeError`.
+   */
   readonly write: (
     kind: AnyKind,
     aggregate: Aggregate<unknown, TypedEvent>,
@@ -82,6 +88,35 @@ export const snapshotStore = (
   onWarning: OnWarning,
   clock: () => Date
 ): SnapshotStore => {
+  const latest: SnapshotStore['latest'] = (kind, id, atMost) => async () => {
+    const settings = kind.snapshots
+    if (settings === undefined) return undefined
+    const found = await recordManager.listItems(id, { desc: true, limit: 1, ...(atMost === undefined ? {} : { lte: atMost }) })()
+    if (E.isLeft(found)) {
+      onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: atMost ?? -1, reason: found.left })
+      return undefined
+    }
+    const item = found.right[0]
+    if (item === undefined) return undefined
+    const decoded = pipe(
+      item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
+      E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
+      E.chainW((envelope) => {
+        try {
+          return settings.state.read(item.topic, envelope.version, envelope.data)
+        } catch (e) {
+          // A hand-written reader that throws: the snapshot is ignored, like any other that does not decode.
+          return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${messageOf(e)}`))
+        }
+      })
+    )
+    if (E.isLeft(decoded)) {
+      onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: item.originatorVersion, reason: decoded.left })
+      return undefined
+    }
+    return { version: item.originatorVersion, state: decoded.right }
+  }
+
   const writeNow = (kind: AnyKind, aggregate: Aggregate<unknown, TypedEvent>, transaction?: CallerTransaction): TE.TaskEither<EventfoldError, void> => {
     const settings = kind.snapshots
     if (settings === undefined) return TE.left(invalidArgument(`kind ${kind.name} takes no snapshots: give it a snapshots option`))
@@ -100,44 +135,47 @@ export const snapshotStore = (
     }
     return pipe(
       TE.fromEither(bytes.toBytes(topic, data, clock(), settings.state.version, placeOf(aggregate.id, aggregate.version, topic))),
+      // After toBytes, which refused what JSON would not carry faithfully: a
+      // state that would not read back as it is would load as another.
+      TE.chainEitherKW((state) => {
+        try {
+          const problem = readBackProblem(codec, aggregate.state, data)
+          return problem === undefined ? E.right(state) : E.left(encodeError(topic, problem))
+        } catch (e) {
+          return E.left(encodeError(topic, `the codec ${codec.name} threw: ${messageOf(e)}`))
+        }
+      }),
       TE.chainW((state) =>
         recordManager.insertItems([{ originatorId: aggregate.id, originatorVersion: aggregate.version, topic, state }], transaction)
       ),
-      // Another writer snapshotted the same version first: the same state, by determinism.
-      TE.orElseW((e: EventfoldError) => (e._tag === 'ConcurrencyError' ? TE.right(undefined) : TE.left<EventfoldError | StoreError>(e)))
+      // A snapshot of this version exists: another writer took it first (the
+      // same state, by determinism), or it was written once and can no longer
+      // be read (its state codec or the key changed). It is not replaced, so
+      // only the first is a success.
+      TE.orElseW((e: EventfoldError) =>
+        e._tag !== 'ConcurrencyError'
+          ? TE.left<EventfoldError | StoreError>(e)
+          : pipe(
+              TE.fromTask(latest(kind, aggregate.id, aggregate.version)),
+              TE.chainW((found) =>
+                found?.version === aggregate.version
+                  ? TE.right(undefined)
+                  : TE.left(
+                      decodeError(
+                        topic,
+                        '',
+                        `the snapshot at version ${aggregate.version} cannot be read, and a snapshot is never replaced: the next is taken at a later version`
+                      )
+                    )
+              )
+            )
+      )
     )
   }
 
   return {
     recordManager,
-    latest: (kind, id, atMost) => async () => {
-      const settings = kind.snapshots
-      if (settings === undefined) return undefined
-      const found = await recordManager.listItems(id, { desc: true, limit: 1, ...(atMost === undefined ? {} : { lte: atMost }) })()
-      if (E.isLeft(found)) {
-        onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: atMost ?? -1, reason: found.left })
-        return undefined
-      }
-      const item = found.right[0]
-      if (item === undefined) return undefined
-      const decoded = pipe(
-        item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
-        E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
-        E.chainW((envelope) => {
-          try {
-            return settings.state.read(item.topic, envelope.version, envelope.data)
-          } catch (e) {
-            // A hand-written reader that throws: the snapshot is ignored, like any other that does not decode.
-            return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${messageOf(e)}`))
-          }
-        })
-      )
-      if (E.isLeft(decoded)) {
-        onWarning({ _tag: 'SnapshotIgnored', originatorId: id, version: item.originatorVersion, reason: decoded.left })
-        return undefined
-      }
-      return { version: item.originatorVersion, state: decoded.right }
-    },
+    latest,
     // Lazy, as a TaskEither must be: the clock is read and the state encoded when the task runs.
     write: (kind, aggregate, transaction) => () => {
       try {

@@ -124,7 +124,7 @@ export const DEFAULT_MAX_STATE_BYTES = 4 * 1024 * 1024
 
 /**
  * Why a value would not read back as it was written, or `undefined` if it
- * would. JSON.stringify writes NaN and the infinities as null, drops undefined
+ * would. JSON.stringify writes NaN and the infinities as null, -0 as 0, drops undefined
  * members and functions, and throws on cycles and bigints. One walk here is
  * much cheaper than a replacer, which forces JSON.stringify off its fast path.
  *
@@ -137,7 +137,9 @@ export const unfaithfulJson = (value: unknown, depth = 0): string | undefined =>
     case 'boolean':
       return undefined
     case 'number':
-      return Number.isFinite(value) ? undefined : `${value} is not a JSON number`
+      if (!Number.isFinite(value)) return `${value} is not a JSON number`
+      // JSON writes -0 as 0, and a fold may tell them apart (1 / -0 is -Infinity).
+      return Object.is(value, -0) ? '-0 is written as 0' : undefined
     case 'object': {
       if (value === null) return undefined
       // A cycle also ends here, without the cost of tracking what was seen.

@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import { isDeepStrictEqual } from 'node:util'
 import type * as t from 'io-ts'
 
 type Inspectable = t.Any & {
@@ -85,4 +86,28 @@ export const decodesToItself = (codec: t.Any): boolean => {
   else answer = false
   known.set(codec, answer)
   return answer
+}
+
+/**
+ * Why `encoded`, what `codec.encode(value)` gave, would not decode back to
+ * `value`; `undefined` if it would. A codec that {@link decodesToItself}
+ * encodes a value it accepts to that very value, so only the others are
+ * decoded and compared (with Node's `isDeepStrictEqual`): `t.strict`, which
+ * drops undeclared properties, or a union that reads a `Date` back as the
+ * string member. What is saved must load as it was decided, or the
+ * aggregate a save returns, caches and snapshots would differ from the fold
+ * of what was stored. `encoded` must be faithful JSON (see `unfaithfulJson`
+ * in Transcoder.ts), as it is once it has been written; a codec that throws
+ * here throws to the caller.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const readBackProblem = (codec: t.Any, value: unknown, encoded: unknown): string | undefined => {
+  if (decodesToItself(codec)) return undefined
+  const back = codec.decode(encoded)
+  if (back._tag === 'Left') return `${codec.name} cannot decode what it encoded`
+  return isDeepStrictEqual(back.right, value)
+    ? undefined
+    : `${codec.name} decodes what it encoded to another value (it drops or changes part of it), so it would not load as it was saved`
 }

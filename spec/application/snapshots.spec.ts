@@ -174,6 +174,48 @@ for (const dialect of await dialects()) {
     assert.equal(warnings, [])
   })
 
+  test('takeSnapshot of a closed (terminal) aggregate works at a given version as at the latest', async () => {
+    const { app } = await fresh({ persist: [OnDemand] })
+    const id = randomUUID()
+    await oneByOne(app, OnDemand, id, [1, 2]) // versions 1 to 3
+    await expectRight(app.handle(OnDemand, id, { type: 'Close' })) // version 4, terminal
+    assert.is((await expectRight(app.takeSnapshot(OnDemand, id, 4))).version, 4)
+    assert.is((await expectRight(app.takeSnapshot(OnDemand, id))).version, 4)
+    assert.is((await expectRight(app.takeSnapshot(OnDemand, id, 2))).version, 2)
+    assert.equal(versionsOf(await snapshotRows(app, id)), [2, 4])
+    assert.is((await expectLeft(app.repository.get(OnDemand, id)))._tag, 'AggregateNotFound', 'still not found by get')
+  })
+
+  test('a snapshot that can no longer be read is not replaced: taking one at its version is a DecodeError, and the next version is taken', async () => {
+    const { store, app } = await fresh({ persist: [OnDemand] })
+    const id = randomUUID()
+    await oneByOne(app, OnDemand, id, [5, 9]) // versions 1 to 3
+    await expectRight(app.takeSnapshot(OnDemand, id))
+    // The same kind, now with a state of another shape, and no upcaster for the old one.
+    const Changed = ledgerKindV2({ snapshots: { state: LedgerStateV2 } })
+    const changed = await store.open({ persist: [Changed] })
+    const refused = await expectLeft(changed.takeSnapshot(Changed, id))
+    assert.is(refused._tag, 'DecodeError')
+    assert.match((refused as { message: string }).message, 'never replaced')
+    await expectRight(changed.handle(Changed, id, deposit(1))) // version 4
+    assert.is((await expectRight(changed.takeSnapshot(Changed, id))).version, 4)
+    assert.equal(versionsOf(await snapshotRows(changed, id)), [3, 4])
+  })
+
+  test('a state its codec would not read back as it is gives no snapshot: EncodeError on demand, SnapshotNotTaken after a save', async () => {
+    // A strict codec drops the undeclared field the fold keeps: the snapshot would load as another state.
+    const Dropping = ledgerKind({ snapshots: { state: t.strict({ owner: t.string, balance: t.number, deposits: t.number }) as unknown as typeof LedgerStateV1, interval: 2 } })
+    const { app, warnings } = await fresh({ persist: [Dropping] })
+    const id = randomUUID()
+    await oneByOne(app, Dropping, id, [1]) // versions 1 and 2: crosses 2
+    assert.equal(await snapshotRows(app, id), [])
+    assert.equal(warnings.map((w) => [w._tag, w._tag === 'SnapshotNotTaken' && w.reason._tag]), [['SnapshotNotTaken', 'EncodeError']])
+    const refused = await expectLeft(app.takeSnapshot(Dropping, id))
+    assert.is(refused._tag, 'EncodeError')
+    assert.match((refused as { message: string }).message, 'would not load as it was saved')
+    assert.equal((await expectRight(app.repository.get(Dropping, id))).state, expectedState('Ada', [1]))
+  })
+
   test('a snapshot that a changed state codec cannot read is ignored with SnapshotIgnored, and the aggregate is rebuilt from its events', async () => {
     const { store, app } = await fresh({ persist: [Every2] })
     const id = randomUUID()

@@ -115,9 +115,16 @@ test('an isTerminal that throws is DeciderThrew, from get and has', async ({ app
   }
 })
 
-test('a codec whose decode throws is DecodeError on every read', async ({ app }) => {
+test('a codec whose decode throws: a save of what it cannot read back is EncodeError, and such a stored event is DecodeError on every read', async ({ app }) => {
   const id = randomUUID()
-  await expectRight(app.handle(Keeper, id, 666))
+  // The save reads back what the codec wrote (it is not a plain io-ts type), and the codec throws.
+  const refused = await expectLeft(app.handle(Keeper, id, 666))
+  assert.is(refused._tag, 'EncodeError')
+  assert.match((refused as { message: string }).message, /decode broke/)
+  assert.equal(await expectRight(app.eventStore.listEvents(id)), [], 'nothing was written')
+  // Stored by other means (an older codec, another program), it still reads as a typed error.
+  const state = new TextEncoder().encode(JSON.stringify({ timestamp: new Date().toISOString(), data: { n: 666 } }))
+  await expectRight(app.eventStore.recordManager.insertItems([{ originatorId: id, originatorVersion: 1, topic: 'spec#Keeper.Stored', state }]))
   const got = await expectLeft(app.repository.get(Keeper, id))
   assert.is(got._tag, 'DecodeError')
   assert.match((got as { message: string }).message, /decode broke/)
