@@ -281,16 +281,19 @@ export const predecessorsOf = (items: ReadonlyArray<StoredEvent>): ReadonlyArray
 /**
  * The `ConcurrencyError` of a save whose predecessors the store does not all
  * hold: the aggregate was decided against versions this store never had (it
- * was not loaded from it, or from a transaction that rolled back).
+ * was not loaded from it, or from a transaction that rolled back). `also`
+ * says what else it may mean on the store at hand.
  *
  * @category contiguity
  * @since 0.1.0
  */
-export const missingPredecessor = (predecessors: ReadonlyArray<Predecessor>): ConcurrencyError => {
+export const missingPredecessor = (predecessors: ReadonlyArray<Predecessor>, also?: string): ConcurrencyError => {
   const named = predecessors.slice(0, 3).map((p) => `version ${p.version} of ${show(p.originatorId)}`)
   const more = predecessors.length > 3 ? ` (or one of ${predecessors.length - 3} more)` : ''
   return concurrencyError(
-    `nothing was written: the save follows ${predecessors.length === 1 ? '' : 'one of '}${named.join(', ')}${more}, which the store does not hold; load the aggregate again`,
+    `nothing was written: the save follows ${predecessors.length === 1 ? '' : 'one of '}${named.join(', ')}${more}, which the store does not hold${
+      also === undefined ? '; load the aggregate again' : `, ${also}; or load the aggregate again`
+    }`,
     predecessors.map((p) => p.originatorId)
   )
 }
@@ -306,7 +309,7 @@ export const missingPredecessor = (predecessors: ReadonlyArray<Predecessor>): Co
 export class MissingPredecessor extends Error {
   /** The error the save returns. */
   readonly error: ConcurrencyError
-  constructor(predecessors: ReadonlyArray<Predecessor>) {
+  constructor(readonly predecessors: ReadonlyArray<Predecessor>) {
     const error = missingPredecessor(predecessors)
     super(error.message)
     this.name = 'MissingPredecessor'
@@ -317,11 +320,12 @@ export class MissingPredecessor extends Error {
 /**
  * Wraps a store's error classifier so that a {@link MissingPredecessor}
  * becomes its `ConcurrencyError`, and anything else is classified as before.
+ * `also` adds what else a missing predecessor may mean on this store.
  *
  * @category contiguity
  * @since 0.1.0
  */
 export const orMissingPredecessor =
-  <Err>(classify: (cause: unknown) => Err) =>
+  <Err>(classify: (cause: unknown) => Err, also?: string) =>
   (cause: unknown): Err | ConcurrencyError =>
-    cause instanceof MissingPredecessor ? cause.error : classify(cause)
+    cause instanceof MissingPredecessor ? (also === undefined ? cause.error : missingPredecessor(cause.predecessors, also)) : classify(cause)

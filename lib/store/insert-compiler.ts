@@ -33,6 +33,12 @@ export interface InsertShape {
   readonly valuesRow: (e: StoredEvent) => RawBuilder<unknown>
   /** One row of the VALUES list of a predecessor check: the id, then the version. */
   readonly predecessorRow: (p: Predecessor) => RawBuilder<unknown>
+  /**
+   * What a predecessor row must meet besides existing, if anything: on
+   * PostgreSQL, that no transaction younger than this one wrote it (see
+   * `postgres-insert.ts`).
+   */
+  readonly predecessorHeld?: RawBuilder<unknown>
 }
 
 // -------------------------------------------------------------------------------------
@@ -96,8 +102,9 @@ export const insertCompiler =
     const compile = (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): CompiledQuery => {
       if (predecessors.length === 0) return db.insertInto(tableName).values(items.map(toRow)).compile()
       const table = sql.table(tableName)
+      const also = shape.predecessorHeld === undefined ? sql`` : sql` and ${shape.predecessorHeld}`
       const held = sql.join(
-        predecessors.map((p) => sql`exists (select 1 from ${table} where originator_id = ${p.originatorId} and originator_version = ${p.version})`),
+        predecessors.map((p) => sql`exists (select 1 from ${table} where originator_id = ${p.originatorId} and originator_version = ${p.version}${also})`),
         sql` and `
       )
       return sql`insert into ${table} (originator_id, originator_version, topic, state) select * from (values ${sql.join(items.map(shape.valuesRow))}) as v where ${held}`.compile(db)
@@ -165,10 +172,12 @@ export interface HeldCount {
  * @since 0.1.0
  */
 export const predecessorCheck =
-  (shape: Pick<InsertShape, 'predecessorRow'>) =>
+  (shape: Pick<InsertShape, 'predecessorRow' | 'predecessorHeld'>) =>
   (db: Kysely<RecordsDatabase>, tableName: string) =>
   (predecessors: ReadonlyArray<Predecessor>): CompiledQuery<HeldCount> =>
-    sql<HeldCount>`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})`.compile(db)
+    sql<HeldCount>`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})${
+      shape.predecessorHeld === undefined ? sql`` : sql` and ${shape.predecessorHeld}`
+    }`.compile(db)
 
 /**
  * What runs a save's statements: a Kysely instance or transaction.

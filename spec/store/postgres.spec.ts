@@ -130,6 +130,37 @@ for (const encoding of ['LATIN1', 'SQL_ASCII', 'EUC_JP'] as const) {
   })
 }
 
+for (const mode of ['snapshot', 'serialised'] as const)
+  pg(`a caller's transaction that wrote before version 1 committed cannot save version 2 in it: the log would list 2 before 1 (${mode})`, async (context) => {
+    // The log is ordered by the transaction id, which a transaction is given at its first write.
+    const rm = await openWith(context, { mode })
+    const side = freshTableName('side')
+    await raw`create table ${raw.table(side)} (x int)`.execute(rm.db)
+    const id = randomUUID()
+    const versions = async () => (await expectRight(rm.selectNotifications(START, 10))).filter((n) => n.originatorId === id).map((n) => n.originatorVersion)
+    const callerSaves = (contiguous: boolean) =>
+      rm.db.transaction().execute(async (trx) => {
+        await raw`insert into ${raw.table(side)} values (1)`.execute(trx) // the caller's own write: its transaction id is taken now
+        await expectRight(rm.insertItems([item(id, contiguous ? 1 : 3)])) // meanwhile another writer saves, and commits
+        return rm.insertItems([item(id, contiguous ? 2 : 4)], trx, { contiguous })()
+      })
+    try {
+      // Without the contiguity check (the bare record manager API), the hazard is real.
+      assert.is((await callerSaves(false))._tag, 'Right')
+      assert.equal(await versions(), [4, 3], 'the younger save sorts first')
+      // A save checks its predecessors: one written by a younger transaction does not count.
+      const refused = await callerSaves(true)
+      assert.ok(refused._tag === 'Left' && refused.left._tag === 'ConcurrencyError', JSON.stringify(refused))
+      assert.match(refused.left.message, 'retry in a new transaction')
+      assert.equal(await versions(), [4, 3, 1], 'nothing of the refused save was written')
+      // In a new transaction it saves, and the log lists the versions in order.
+      await rm.db.transaction().execute(async (trx) => expectRight(rm.insertItems([item(id, 2)], trx, { contiguous: true })))
+      assert.equal(await versions(), [4, 3, 1, 2])
+    } finally {
+      await raw`drop table ${raw.table(side)}`.execute(rm.db)
+    }
+  })
+
 pg("over a caller's Kysely whose plugins rewrite results, JSON states still come back byte for byte", async (context) => {
   // ParseJSONResultsPlugin parses any string that looks like JSON: text state would come back an object.
   const kysely = new Kysely<any>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }), plugins: [new ParseJSONResultsPlugin()] })

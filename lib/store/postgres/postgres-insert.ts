@@ -18,10 +18,23 @@ import { insertCompiler as compilerFor, predecessorCheck as checkFor, type Inser
  */
 export const ROWS_PER_INSERT = 1000
 
+/**
+ * The log is ordered by `(transaction_id, id)`, and a transaction's id is
+ * the one it was given at its first write, not at its commit. A transaction
+ * that wrote before an aggregate's version n committed (a caller's, which
+ * wrote its own rows first) and then saved version n + 1 would sort before
+ * it: readers would see the versions out of order. So a predecessor counts
+ * as held only if it was written by this transaction or an older one. In
+ * eventfold's own saves it always is: the predecessor committed before the
+ * aggregate was loaded, and so before the save wrote anything.
+ */
+const WRITTEN_NO_LATER = sql`transaction_id <= pg_current_xact_id()`
+
 const SHAPE: InsertShape = {
   rowsPerInsert: ROWS_PER_INSERT,
   valuesRow: (e) => sql`(${e.originatorId}::text, ${e.originatorVersion}::integer, ${e.topic}::text, ${e.state}::bytea)`,
-  predecessorRow: (p) => sql`(${p.originatorId}::text, ${p.version}::integer)`
+  predecessorRow: (p) => sql`(${p.originatorId}::text, ${p.version}::integer)`,
+  predecessorHeld: WRITTEN_NO_LATER
 }
 
 /**

@@ -355,6 +355,13 @@ const originatorIdsOf = (items: ReadonlyArray<StoredEvent>) => (): ReadonlyArray
   ...new Set(items.map((e) => e.originatorId))
 ]
 
+/**
+ * What a missing predecessor may mean here besides a version never stored:
+ * one stored by a transaction younger than the save's (see `postgres-insert.ts`).
+ */
+const YOUNGER_WRITER =
+  'or holds it from a transaction that began writing after this one did (a transaction of yours that wrote before that version was saved): retry in a new transaction'
+
 /** Rows whose transaction ended before every transaction still running began: nothing can commit before them any more. */
 const SETTLED = sql<boolean>`transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
 
@@ -374,7 +381,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
     <A>(f: () => Promise<A>, originatorIds?: () => ReadonlyArray<string>): TE.TaskEither<StoreError, A> =>
     () =>
       closing === undefined
-        ? TE.tryCatch(f, orMissingPredecessor(classifyPostgresError(originatorIds)))()
+        ? TE.tryCatch(f, orMissingPredecessor(classifyPostgresError(originatorIds), YOUNGER_WRITER))()
         : Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
 
   const statements = saveStatements(ROWS_PER_INSERT, insertCompiler(records, table), predecessorCheck(records, table))
