@@ -217,9 +217,12 @@ export const notificationLog = (
     sectionSize,
     maxId: () => recordManager.maxNotificationId(),
     readFrom: (position, limit) => {
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-        return TE.left(invalidArgument(`limit must be an integer from 1 to ${MAX_PAGE}, not ${limit}`))
+      // Untyped code may pass anything: a Symbol or a null-prototype object
+      // would throw where a string is made of it (the read-ahead key, a message).
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+        return TE.left(invalidArgument(`limit must be an integer from 1 to ${MAX_PAGE}, not ${typeof limit === 'number' ? limit : `a ${typeof limit}`}`))
       }
+      if (typeof position !== 'string') return TE.left(invalidArgument(`a position is a string a reader gave, not a ${typeof position}`))
       // A reader pages through here: one promise step, not a chain of combinators.
       return () =>
         fetchPage(position, limit).then((page): E.Either<LogError, Page> | Promise<E.Either<LogError, Page>> => {
@@ -229,6 +232,7 @@ export const notificationLog = (
         })
     },
     section: (sectionId) => {
+      if (typeof sectionId !== 'string') return TE.left(invalidArgument(`section id must be a string "start,end", not a ${typeof sectionId}`))
       const match = SECTION_ID.exec(sectionId)
       const start = Number(match?.[1])
       const end = Number(match?.[2])

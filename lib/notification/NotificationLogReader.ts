@@ -25,9 +25,9 @@ export interface NotificationLogReader {
   /** Where the next read starts. Persist it to resume after a restart. */
   readonly position: () => Position
   /**
-   * Moves to a position, such as one persisted earlier. A read already
-   * running returns what it reads, but leaves the position where the seek
-   * put it.
+   * Moves to a position, such as one persisted earlier. A read called
+   * before the seek (running, or waiting for the reads before it) returns
+   * what it reads, but leaves the position where the seek put it.
    */
   readonly seek: (position: Position) => void
   /** Everything new since the last read, or at most `limit` of it. */
@@ -85,10 +85,9 @@ export const notificationLogReader = (log: NotificationLog, options: ReaderOptio
   // Counts seeks: a read that a seek overtook does not move the position.
   let seeks = 0
 
-  const readAll = async (limit: number): Promise<E.Either<LogError, ReadonlyArray<LoggedEvent>>> => {
+  const readAll = async (limit: number, seeksBefore: number): Promise<E.Either<LogError, ReadonlyArray<LoggedEvent>>> => {
     if (badPageSize !== undefined) return E.left(badPageSize)
     const out: Array<LoggedEvent> = []
-    const seeksBefore = seeks
     let at = position
     for (;;) {
       const want = Math.min(size, limit - out.length)
@@ -109,15 +108,20 @@ export const notificationLogReader = (log: NotificationLog, options: ReaderOptio
       position = to
     },
     read: (options) => () => {
+      // A seek after this call, even one made before the read begins (it
+      // waits for the reads before it), leaves the position where it put it.
+      const seeksAtCall = seeks
       const run = queue.then(() => {
         // Read here, in one place: options that are not an object, or a getter that throws, are InvalidArgument.
-        let limit: number
+        let limit: unknown
         try {
           limit = options?.limit ?? Number.MAX_SAFE_INTEGER
         } catch (e) {
           return E.left(invalidArgument(`the read options cannot be read: ${messageOf(e)}`))
         }
-        return readAll(limit)
+        // Other numbers out of range are the log's to refuse, page by page.
+        if (typeof limit !== 'number') return E.left(invalidArgument(`limit must be a number, not a ${typeof limit}`))
+        return readAll(limit, seeksAtCall)
       })
       queue = run.catch(() => undefined)
       return run

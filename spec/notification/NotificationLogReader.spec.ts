@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { createApplication, type Application } from '../../lib/index.js'
 import { guard } from '../support/hooks.js'
 import { Counter } from '../support/kinds.js'
-import { expectRight } from '../store/conformance.js'
+import { expectLeft, expectRight } from '../store/conformance.js'
 
 const open = async (n: number, sectionSize = 10): Promise<Application> => {
   const app = await expectRight(createApplication({ persist: [Counter], sectionSize, env: {} }))
@@ -61,6 +61,31 @@ reader('a seek made while a read runs wins: the read returns what it read, and t
   assert.ok(read._tag === 'Right' && read.right.length > 0, 'the running read returns what it read')
   assert.is(r.position(), '', 'the seek is not undone')
   assert.equal((await expectRight(r.read())).map((n) => n.id), [1, 2, 3, 4, 5, 6, 7, 8])
+})
+
+reader('a seek made right after read() is called, before the read begins, wins too: nothing the caller drops is lost', async ({ app }) => {
+  const r = app.reader()
+  const running = r.read()() // queued behind nothing, but not begun in this tick
+  r.seek('1')
+  const read = await running
+  assert.ok(read._tag === 'Right')
+  assert.equal(read.right.map((n) => n.id), [2, 3], 'it read from the seek')
+  assert.is(r.position(), '1', 'and left the position where the seek put it')
+  assert.equal((await expectRight(r.read())).map((n) => n.id), [2, 3], 'so the next read returns them again')
+})
+
+reader('positions, limits and section ids of the wrong type are InvalidArgument, never a throw or a rejection', async ({ app }) => {
+  const odd: ReadonlyArray<unknown> = [Symbol('p'), Object.create(null), 5n, { toString: () => { throw new Error('no') } }]
+  for (const value of odd) {
+    assert.is((await expectLeft(app.reader({ position: value as string }).read()))._tag, 'InvalidArgument')
+    const r = app.reader()
+    r.seek(value as string)
+    assert.is((await expectLeft(r.read()))._tag, 'InvalidArgument')
+    assert.is((await expectLeft(app.notificationLog.readFrom('', value as number)))._tag, 'InvalidArgument')
+    assert.is((await expectLeft(app.notificationLog.readFrom(value as string, 10)))._tag, 'InvalidArgument')
+    assert.is((await expectLeft(app.reader().read({ limit: value as number })))._tag, 'InvalidArgument')
+    assert.is((await expectLeft(app.notificationLog.section(value as string)))._tag, 'InvalidArgument')
+  }
 })
 
 reader('a pageSize outside 1 to 10,000 makes every read InvalidArgument; odd read options too, never a throw', async ({ app }) => {
