@@ -30,6 +30,10 @@ for (const file of files) {
 examples('the walkthrough prints every step of the seed', () => {
   const stdout = outputs.get('application-layer.ts') ?? ''
   for (const step of [
+    "the seed's connection strings name SQLite (a file), PostgreSQL and MySQL",
+    'an application on an existing Kysely session saves through it',
+    'DB_URI and CIPHER_KEY configure it from the environment',
+    'its persistence policy persists CustomAggregate events, not AggregateRoot events',
     'saving a stale copy gives ConcurrencyError',
     'the reader reads notifications [1, 2, 3]',
     'the reader reads only [4, 5]',
