@@ -31,7 +31,7 @@ import {
   type InvalidConfig,
   type StoreError
 } from '../errors/EventfoldError.js'
-import { notificationLog, type NotificationLog } from '../notification/NotificationLog.js'
+import { MAX_PAGE, notificationLog, type NotificationLog } from '../notification/NotificationLog.js'
 import { notificationLogReader, type NotificationLogReader, type ReaderOptions } from '../notification/NotificationLogReader.js'
 import { connect, type Connection } from '../store/connect.js'
 import { deferred } from '../store/deferred.js'
@@ -222,6 +222,11 @@ const connectionOf = (
   options: ApplicationOptions,
   env: Readonly<Record<string, string | undefined>>
 ): E.Either<InvalidConfig, Connection> => {
+  // null, as untyped or JSON configuration gives it, is no connection: leaving uri
+  // out means DB_URI or the in-memory default, which null must not quietly become.
+  for (const name of ['uri', 'kysely', 'sql'] as const) {
+    if ((options as Record<string, unknown>)[name] === null) return E.left(invalidConfig(`${name} is null: give a connection, or leave ${name} out`))
+  }
   const given = [options.uri, options.kysely, options.sql].filter((x) => x !== undefined).length
   if (given > 1) return E.left(invalidConfig('give one of uri, kysely and sql, not several'))
   if (options.kysely !== undefined) {
@@ -263,9 +268,9 @@ const build = (options: ApplicationOptions): TE.TaskEither<InvalidConfig | Store
     E.apS('compressor', optional<Compressor>(setting(options.compressor, env, 'COMPRESSOR'), compressorNamed)),
     E.apS('connection', connectionOf(options, env)),
     E.chainFirst(() =>
-      options.sectionSize === undefined || (Number.isSafeInteger(options.sectionSize) && options.sectionSize > 0)
+      options.sectionSize === undefined || (Number.isSafeInteger(options.sectionSize) && options.sectionSize > 0 && options.sectionSize <= MAX_PAGE)
         ? E.right(undefined)
-        : E.left(invalidConfig('sectionSize must be a positive integer'))
+        : E.left(invalidConfig(`sectionSize must be an integer from 1 to ${MAX_PAGE}, the most a section or page holds`))
     ),
     E.chainFirst(() =>
       options.maxStateBytes === undefined ||

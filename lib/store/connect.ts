@@ -124,12 +124,18 @@ const open = (connection: Connection, options: ConnectOptions): TE.TaskEither<In
   if ('sql' in connection) return postgres({ sql: connection.sql })
   if ('kysely' in connection) {
     const named = connection.dialect
+    const detected = dialectOf(connection.kysely)
+    // `dialect` names what eventfold cannot tell by itself; one that contradicts an
+    // adapter it knows would build another store's table in this database (a
+    // case-insensitive one on MySQL, which would merge ids that differ in case).
     const dialect =
       named === undefined
-        ? dialectOf(connection.kysely)
-        : named === 'sqlite' || named === 'postgres' || named === 'mysql'
-          ? E.right(named)
-          : E.left(invalidConfig(`unknown dialect ${JSON.stringify(named)}: give 'sqlite', 'postgres' or 'mysql'`))
+        ? detected
+        : named !== 'sqlite' && named !== 'postgres' && named !== 'mysql'
+          ? E.left(invalidConfig(`unknown dialect ${JSON.stringify(named)}: give 'sqlite', 'postgres' or 'mysql'`))
+          : E.isRight(detected) && detected.right !== named
+            ? E.left(invalidConfig(`dialect '${named}' contradicts the Kysely instance, whose adapter is ${detected.right}'s: leave dialect out`))
+            : E.right(named)
     if (E.isLeft(dialect)) return TE.left(dialect.left)
     const source = { kysely: connection.kysely }
     return dialect.right === 'postgres' ? postgres(source) : dialect.right === 'mysql' ? mysql(source) : sqlite(source)

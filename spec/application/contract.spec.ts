@@ -131,6 +131,12 @@ test('options that are not what they claim give InvalidConfig when run, and noth
     { postgresMode: 'bogus' },
     { connectTimeoutSeconds: -5 },
     { kysely: {}, dialect: 'oracle' },
+    // null, as JSON configuration gives it, is not 'leave it out': uri: null opened an in-memory store.
+    { uri: null, env: { DB_URI: 'sqlite:///:memory:' } },
+    { kysely: null },
+    { sql: null },
+    // A section the log could never serve.
+    { sectionSize: 10_001 },
     Object.defineProperty({}, 'persist', {
       enumerable: true,
       get: () => {
@@ -146,6 +152,23 @@ test('options that are not what they claim give InvalidConfig when run, and noth
     if (E.isRight(result)) await result.right.close()
     assert.ok(E.isLeft(result), `accepted ${shown}`)
     assert.is(result.left._tag, 'InvalidConfig', shown)
+  }
+})
+
+test('a dialect that contradicts the Kysely adapter is InvalidConfig, and nothing is created', async () => {
+  const database = new BetterSqlite3(':memory:')
+  const kysely = new Kysely<Record<string, never>>({ dialect: new SqliteDialect({ database }) })
+  try {
+    for (const dialect of ['postgres', 'mysql'] as const) {
+      const refused = await createApplication({ kysely, dialect, env: {} })()
+      assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidConfig' && refused.left.message.includes('contradicts'), dialect)
+    }
+    assert.equal(database.prepare("select name from sqlite_master where type = 'table'").all(), [], 'no table was made')
+    const agreed = await createApplication({ kysely, dialect: 'sqlite', env: {} })()
+    assert.ok(E.isRight(agreed), 'the dialect it has is fine')
+    await agreed.right.close()
+  } finally {
+    await kysely.destroy()
   }
 })
 

@@ -147,7 +147,22 @@ if (url !== undefined) {
     }
     const error = await expectLeft(mysqlRecordManager({ url, tableName }))
     assert.is(error._tag, 'InvalidConfig')
-    assert.match(error.message, 'without column(s) id, originator_version, topic, state')
+    assert.match(error.message, 'no column(s) id, originator_version, topic, state')
+  })
+
+  test('a table whose ids compare without case is InvalidConfig: Alice and alice would be one aggregate', async () => {
+    const tableName = freshTableName('my')
+    extraTables.push(tableName)
+    const admin = await adminConnection(url)
+    try {
+      await admin.query(`CREATE TABLE ${tableName} (id BIGINT NOT NULL PRIMARY KEY, originator_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
+        originator_version INT UNSIGNED NOT NULL, topic VARCHAR(255) NOT NULL, state LONGBLOB NOT NULL, UNIQUE KEY v (originator_id, originator_version))`)
+    } finally {
+      await admin.end()
+    }
+    const error = await expectLeft(mysqlRecordManager({ url, tableName }))
+    assert.is(error._tag, 'InvalidConfig')
+    assert.match(error.message, 'utf8mb4_general_ci')
   })
 
   test('opening the store twice on one table is harmless', async () => {

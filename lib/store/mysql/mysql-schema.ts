@@ -39,9 +39,10 @@ export const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 's
 export class WrongShape extends Error {
   constructor(
     readonly tableName: string,
-    readonly missing: ReadonlyArray<string>
+    readonly missing: ReadonlyArray<string>,
+    why = `it has no column(s) ${missing.join(', ')}`
   ) {
-    super(`table ${tableName} exists without column(s) ${missing.join(', ')}: it was not made by this version of eventfold`)
+    super(`table ${tableName} exists, but ${why}: it was not made by this version of eventfold`)
   }
 }
 
@@ -101,12 +102,18 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
       last_id BIGINT NOT NULL,
       PRIMARY KEY (table_name)
     ) ENGINE=InnoDB`.execute(db)
-  const { rows } = await sql<{ name: string }>`
-    SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS
+  const { rows } = await sql<{ name: string; collation: string | null }>`
+    SELECT COLUMN_NAME AS name, COLLATION_NAME AS collation FROM information_schema.COLUMNS
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${tableName}`.execute(db)
-  const present = new Set(rows.map((r) => r.name.toLowerCase()))
+  const present = new Set(rows.map((r) => String(r.name).toLowerCase()))
   const missing = COLUMNS.filter((c) => !present.has(c))
   if (missing.length > 0) throw new WrongShape(tableName, missing)
+  // A table made by other hands may compare ids without case: 'Alice' and
+  // 'alice' would then be one aggregate, their events folded together.
+  const idCollationFound = rows.find((r) => String(r.name).toLowerCase() === 'originator_id')?.collation
+  if (typeof idCollationFound === 'string' && !/_bin$/i.test(idCollationFound)) {
+    throw new WrongShape(tableName, [], `its originator_id compares with ${idCollationFound}, which folds case or accents: ids that differ so would be one aggregate`)
+  }
   await syncSequence(db, tableName)
 }
 
