@@ -136,31 +136,28 @@ if (url !== undefined) {
     }
   })
 
-  test('a table of that name but another shape is InvalidConfig naming what it lacks, not the first statement that trips on it', async () => {
+  /** What opening the store gives on a table made beforehand by other hands, with `columns`. */
+  const openOnMadeTable = async (columns: string) => {
     const tableName = freshTableName('my')
     extraTables.push(tableName)
     const admin = await adminConnection(url)
     try {
-      await admin.query(`CREATE TABLE ${tableName} (name VARCHAR(10), originator_id VARCHAR(255))`)
+      await admin.query(`CREATE TABLE ${tableName} (${columns})`)
     } finally {
       await admin.end()
     }
-    const error = await expectLeft(mysqlRecordManager({ url, tableName }))
+    return expectLeft(mysqlRecordManager({ url, tableName }))
+  }
+
+  test('a table of that name but another shape is InvalidConfig naming what it lacks, not the first statement that trips on it', async () => {
+    const error = await openOnMadeTable('name VARCHAR(10), originator_id VARCHAR(255)')
     assert.is(error._tag, 'InvalidConfig')
     assert.match(error.message, 'no column(s) id, originator_version, topic, state')
   })
 
   test('a table whose ids compare without case is InvalidConfig: Alice and alice would be one aggregate', async () => {
-    const tableName = freshTableName('my')
-    extraTables.push(tableName)
-    const admin = await adminConnection(url)
-    try {
-      await admin.query(`CREATE TABLE ${tableName} (id BIGINT NOT NULL PRIMARY KEY, originator_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
-        originator_version INT UNSIGNED NOT NULL, topic VARCHAR(255) NOT NULL, state LONGBLOB NOT NULL, UNIQUE KEY v (originator_id, originator_version))`)
-    } finally {
-      await admin.end()
-    }
-    const error = await expectLeft(mysqlRecordManager({ url, tableName }))
+    const error = await openOnMadeTable(`id BIGINT NOT NULL PRIMARY KEY, originator_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
+      originator_version INT UNSIGNED NOT NULL, topic VARCHAR(255) NOT NULL, state LONGBLOB NOT NULL, UNIQUE KEY v (originator_id, originator_version)`)
     assert.is(error._tag, 'InvalidConfig')
     assert.match(error.message, 'utf8mb4_general_ci')
   })
