@@ -156,12 +156,7 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
       )
       if (E.isLeft(state)) return state
       // After toBytes, which refused what JSON would not carry faithfully.
-      let problem: string | undefined
-      try {
-        problem = readBackProblem(entry.codec, payload, data)
-      } catch (e) {
-        return E.left(encodeError(topic, `the codec ${entry.codec.name} threw: ${messageOf(e)}`))
-      }
+      const problem = readBackProblem(entry.codec, payload, data)
       return problem === undefined ? E.right({ originatorId, originatorVersion, topic, state: state.right }) : E.left(encodeError(topic, problem))
     },
     toDomain: (item) => decode(item.originatorId, item.originatorVersion, item.topic, item.state, undefined),

@@ -138,12 +138,8 @@ export const snapshotStore = (
       // After toBytes, which refused what JSON would not carry faithfully: a
       // state that would not read back as it is would load as another.
       TE.chainEitherKW((state) => {
-        try {
-          const problem = readBackProblem(codec, aggregate.state, data)
-          return problem === undefined ? E.right(state) : E.left(encodeError(topic, problem))
-        } catch (e) {
-          return E.left(encodeError(topic, `the codec ${codec.name} threw: ${messageOf(e)}`))
-        }
+        const problem = readBackProblem(codec, aggregate.state, data)
+        return problem === undefined ? E.right(state) : E.left(encodeError(topic, problem))
       }),
       TE.chainW((state) =>
         recordManager.insertItems([{ originatorId: aggregate.id, originatorVersion: aggregate.version, topic, state }], transaction)

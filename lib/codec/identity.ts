@@ -22,6 +22,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import type * as t from 'io-ts'
+import { messageOf } from '../errors/EventfoldError.js'
 
 type Inspectable = t.Any & {
   readonly _tag?: string
@@ -97,17 +98,21 @@ export const decodesToItself = (codec: t.Any): boolean => {
  * string member. What is saved must load as it was decided, or the
  * aggregate a save returns, caches and snapshots would differ from the fold
  * of what was stored. `encoded` must be faithful JSON (see `unfaithfulJson`
- * in Transcoder.ts), as it is once it has been written; a codec that throws
- * here throws to the caller.
+ * in Transcoder.ts), as it is once it has been written. A codec that throws
+ * is a problem too: this never throws.
  *
  * @category utils
  * @since 0.1.0
  */
 export const readBackProblem = (codec: t.Any, value: unknown, encoded: unknown): string | undefined => {
   if (decodesToItself(codec)) return undefined
-  const back = codec.decode(encoded)
-  if (back._tag === 'Left') return `${codec.name} cannot decode what it encoded`
-  return isDeepStrictEqual(back.right, value)
-    ? undefined
-    : `${codec.name} decodes what it encoded to another value (it drops or changes part of it), so it would not load as it was saved`
+  try {
+    const back = codec.decode(encoded)
+    if (back._tag === 'Left') return `${codec.name} cannot decode what it encoded`
+    return isDeepStrictEqual(back.right, value)
+      ? undefined
+      : `${codec.name} decodes what it encoded to another value (it drops or changes part of it), so it would not load as it was saved`
+  } catch (e) {
+    return `the codec ${codec.name} threw: ${messageOf(e)}`
+  }
 }

@@ -79,6 +79,10 @@ const toRow = (e: StoredEvent) => ({
   state: e.state
 })
 
+/** The condition a predecessor row must also meet, as a clause to append (nothing if none). */
+const alsoHeld = (shape: Pick<InsertShape, 'predecessorHeld'>) =>
+  shape.predecessorHeld === undefined ? sql`` : sql` and ${shape.predecessorHeld}`
+
 const parametersOf = (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): Array<unknown> => {
   const parameters: Array<unknown> = []
   for (const e of items) parameters.push(e.originatorId, e.originatorVersion, e.topic, e.state)
@@ -102,7 +106,7 @@ export const insertCompiler =
     const compile = (items: ReadonlyArray<StoredEvent>, predecessors: ReadonlyArray<Predecessor>): CompiledQuery => {
       if (predecessors.length === 0) return db.insertInto(tableName).values(items.map(toRow)).compile()
       const table = sql.table(tableName)
-      const also = shape.predecessorHeld === undefined ? sql`` : sql` and ${shape.predecessorHeld}`
+      const also = alsoHeld(shape)
       const held = sql.join(
         predecessors.map((p) => sql`exists (select 1 from ${table} where originator_id = ${p.originatorId} and originator_version = ${p.version}${also})`),
         sql` and `
@@ -175,9 +179,7 @@ export const predecessorCheck =
   (shape: Pick<InsertShape, 'predecessorRow' | 'predecessorHeld'>) =>
   (db: Kysely<RecordsDatabase>, tableName: string) =>
   (predecessors: ReadonlyArray<Predecessor>): CompiledQuery<HeldCount> =>
-    sql<HeldCount>`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})${
-      shape.predecessorHeld === undefined ? sql`` : sql` and ${shape.predecessorHeld}`
-    }`.compile(db)
+    sql<HeldCount>`select count(*) as n from ${sql.table(tableName)} where (originator_id, originator_version) in (values ${sql.join(predecessors.map(shape.predecessorRow))})${alsoHeld(shape)}`.compile(db)
 
 /**
  * What runs a save's statements: a Kysely instance or transaction.
