@@ -179,9 +179,10 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
     ): TE.TaskEither<E2, B> =>
     () => {
       const fold = (from: Snapshot | undefined) => {
-        const bounds: { gt?: number; lte?: number } = {}
-        if (from !== undefined) bounds.gt = from.version
-        if (version !== undefined) bounds.lte = version
+        // No bounds at all is the common load: undefined spares the store checking an empty object.
+        let bounds: { gt?: number; lte?: number } | undefined
+        if (from !== undefined) bounds = { gt: from.version }
+        if (version !== undefined) (bounds ??= {}).lte = version
         return store
           .listEvents(id, bounds)()
           .then((events) => finish(folded(events, from)))

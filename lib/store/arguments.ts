@@ -138,6 +138,9 @@ const versionProblem = (value: unknown, maxVersion: number): string | undefined 
   return value > maxVersion ? `the version ${value} exceeds ${maxVersion}, the largest this store holds` : undefined
 }
 
+/** The bounds of a read given none: one frozen value, as every load without bounds gets it. */
+const NO_BOUNDS: E.Either<never, ListItemsOptions> = E.right(Object.freeze({}))
+
 const boundProblem = (key: string, value: unknown): string | undefined =>
   value === undefined || isCount(value) ? undefined : `${key} ${show(value)} must be an integer from 0 to 2^53 - 1`
 
@@ -184,19 +187,20 @@ export const argumentRules = (limits: StoreLimits): ArgumentRules => {
   }
 
   const validateListOptions: ArgumentRules['validateListOptions'] = (options) => {
-    if (options === undefined) return E.right({})
+    if (options === undefined) return NO_BOUNDS
     if (typeof options !== 'object' || options === null) return E.left(invalidArgument(`list options must be an object, not ${show(options)}`))
     const { gt, lte, desc, limit } = options
     const problem = boundProblem('gt', gt) ?? boundProblem('lte', lte) ?? boundProblem('limit', limit)
     if (problem !== undefined) return E.left(invalidArgument(problem))
     if (desc !== undefined && typeof desc !== 'boolean') return E.left(invalidArgument(`desc ${show(desc)} must be a boolean`))
-    return E.right({
-      // No stored version exceeds maxVersion, so a clamped bound selects the same rows, and fits the column's type.
-      ...(gt === undefined ? {} : { gt: Math.min(gt, maxVersion) }),
-      ...(lte === undefined ? {} : { lte: Math.min(lte, maxVersion) }),
-      ...(desc === undefined ? {} : { desc }),
-      ...(limit === undefined ? {} : { limit })
-    })
+    // Only the bounds given, as own members: a load asks this of every read.
+    const bounds: { gt?: number; lte?: number; desc?: boolean; limit?: number } = {}
+    // No stored version exceeds maxVersion, so a clamped bound selects the same rows, and fits the column's type.
+    if (gt !== undefined) bounds.gt = Math.min(gt, maxVersion)
+    if (lte !== undefined) bounds.lte = Math.min(lte, maxVersion)
+    if (desc !== undefined) bounds.desc = desc
+    if (limit !== undefined) bounds.limit = limit
+    return E.right(bounds)
   }
 
   return {

@@ -20,14 +20,17 @@ import type { ItemDecoder, ListItemsOptions, Notification, Position, RawNotifica
 
 /**
  * Runs a compiled select and turns its rows into a result with `fromRows`
- * (see {@link eachRow} and {@link decodeRows}).
+ * (see {@link eachRow} and {@link decodeRows}). If the select fails, `orElse`
+ * may answer in its place (a read made again another way); where it returns
+ * `undefined`, the failure is the result.
  *
  * @category model
  * @since 0.1.0
  */
 export type RowReader = <R, Err, A>(
   query: () => CompiledQuery,
-  fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>
+  fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>,
+  orElse?: (error: StoreError) => Promise<E.Either<StoreError | Err, A>> | undefined
 ) => Promise<E.Either<StoreError | Err, A>>
 
 /**
@@ -103,12 +106,24 @@ export const rowReader =
         return failed(error)
       }
     }
-    return <R, Err, A>(query: () => CompiledQuery, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>): Promise<E.Either<StoreError | Err, A>> => {
+    return <R, Err, A>(
+      query: () => CompiledQuery,
+      fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>,
+      orElse?: (error: StoreError) => Promise<E.Either<StoreError | Err, A>> | undefined
+    ): Promise<E.Either<StoreError | Err, A>> => {
+      // The fallback sits on the failure path, so a read that succeeds takes no promise step for it.
+      const fail =
+        orElse === undefined
+          ? failed
+          : (error: unknown): E.Either<StoreError, never> | Promise<E.Either<StoreError | Err, A>> => {
+              const left = classify(error)
+              return orElse(left) ?? E.left(left)
+            }
       // One promise step either way, which also catches: a load runs this once per aggregate.
       try {
         return run === undefined
-          ? db.executeQuery<R>(query()).then((result) => mapped(result.rows, fromRows), failed)
-          : run(query()).then((rows) => mapped(rows as ReadonlyArray<R>, fromRows), failed)
+          ? db.executeQuery<R>(query()).then((result) => mapped(result.rows, fromRows), fail)
+          : run(query()).then((rows) => mapped(rows as ReadonlyArray<R>, fromRows), fail)
       } catch (error) {
         return Promise.resolve(failed(error))
       }

@@ -435,7 +435,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
   const rows = rowReader(records, orMissingPredecessor(classifyPostgresError()), opened.readRows)
   const closed = (): Promise<E.Either<StoreError, never>> =>
     Promise.resolve(E.left(storeUnavailable('the PostgreSQL record manager is closed', undefined)))
-  const readRows: RowReader = (query, toA) => (closing !== undefined ? closed() : rows(query, toA))
+  const readRows: RowReader = (query, toA, orElse) => (closing !== undefined ? closed() : rows(query, toA, orElse))
 
   /**
    * Reads with JSON state as text; if the server cannot read some state as
@@ -443,9 +443,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
    * reports that state as it would any other it cannot decode.
    */
   const readState = <R, Err, A>(text: () => CompiledQuery, bytes: () => CompiledQuery, fromRows: (rows: ReadonlyArray<R>) => E.Either<Err, A>) =>
-    asText
-      ? readRows(text, fromRows).then((result) => (E.isLeft(result) && refusedText(result.left) ? readRows(bytes, fromRows) : result))
-      : readRows(bytes, fromRows)
+    asText ? readRows(text, fromRows, (error) => (refusedText(error) ? readRows(bytes, fromRows) : undefined)) : readRows(bytes, fromRows)
 
   const itemsAsText = itemsQuery(records, table, TEXT_STATE)
   const itemsAsBytes = itemsQuery(records, table, BYTE_STATE)
