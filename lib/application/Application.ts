@@ -371,7 +371,7 @@ const application = (
   const store = eventStore(recordManager, mapper)
   const snapshots = snapshotRecords === undefined ? undefined : snapshotStore(snapshotRecords, bytes, onWarning, clock)
   const cache = options.cacheSize === undefined || options.cacheSize === 0 ? undefined : aggregateCache(options.cacheSize)
-  const repo = repository(store, registry, { snapshots, cache })
+  const repo = repository(store, registry, { snapshots, cache, onWarning })
   let closing: Promise<void> | undefined
   const log = notificationLog(recordManager, mapper.toLogged, {
     ...(options.sectionSize === undefined ? {} : { sectionSize: options.sectionSize }),

@@ -30,6 +30,19 @@ export interface EventStore {
     originatorId: string,
     options?: ListItemsOptions
   ) => TE.TaskEither<StoreError | CodecError | InvalidArgument, ReadonlyArray<DomainEvent>>
+  /**
+   * The decoded events after a snapshot at `snapshotVersion` (up to `lte`
+   * when given), and whether an event at that version backs the snapshot.
+   * That event is read but never decoded: a snapshot exists so that the
+   * events up to it need not be. A snapshot no event backs (the events
+   * deleted or restored without it, or a row written by hand) has `backed`
+   * false, and its `events` are not to be folded.
+   */
+  readonly listEventsOver: (
+    originatorId: string,
+    snapshotVersion: number,
+    lte: number | undefined
+  ) => TE.TaskEither<StoreError | CodecError | InvalidArgument, EventsOver>
   /** Writes stored events, all or none; `options` as in `RecordManager.insertItems`. */
   readonly store: (
     items: ReadonlyArray<StoredEvent>,
@@ -37,6 +50,25 @@ export interface EventStore {
     options?: InsertOptions
   ) => TE.TaskEither<StoreError, void>
 }
+
+/**
+ * What {@link EventStore.listEventsOver} reads.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface EventsOver {
+  /** Whether an event exists at the snapshot's version. */
+  readonly backed: boolean
+  /** The events after the snapshot, oldest first. */
+  readonly events: ReadonlyArray<DomainEvent>
+}
+
+/** What the event at a snapshot's version decodes to: it is only counted, never decoded. */
+const BACKING: DomainEvent = Object.freeze({ originatorId: '', originatorVersion: 0, timestamp: new Date(0), topic: '', payload: Object.freeze({ type: '' }) })
+
+const over = (events: ReadonlyArray<DomainEvent>): EventsOver =>
+  events[0] === BACKING ? { backed: true, events: events.slice(1) } : { backed: false, events: [] }
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -59,6 +91,28 @@ export const eventStore = (recordManager: RecordManager, mapper: EventMapper): E
         : recordManager
             .listItems(originatorId, options)()
             .then((items) => (E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain))),
+  listEventsOver: (originatorId, snapshotVersion, lte) => () => {
+    if (typeof originatorId !== 'string' || originatorId.length === 0) {
+      return Promise.resolve(E.left(invalidArgument('the originator id must be a non-empty string')))
+    }
+    const bounds = lte === undefined ? { gt: snapshotVersion - 1 } : { gt: snapshotVersion - 1, lte }
+    if (recordManager.decodeItems !== undefined) {
+      return recordManager
+        .decodeItems(originatorId, bounds, (id, version, topic, state) =>
+          version === snapshotVersion ? E.right(BACKING) : mapper.decodeItem(id, version, topic, state)
+        )()
+        .then((events) => (E.isLeft(events) ? events : E.right(over(events.right))))
+    }
+    return recordManager
+      .listItems(originatorId, bounds)()
+      .then((items) => {
+        if (E.isLeft(items)) return items
+        const [first, ...after] = items.right
+        if (first === undefined || first.originatorVersion !== snapshotVersion) return E.right({ backed: false, events: [] })
+        const events = traverseArray(after, mapper.toDomain)
+        return E.isLeft(events) ? events : E.right({ backed: true, events: events.right })
+      })
+  },
   store: (items, transaction, options) => recordManager.insertItems(items, transaction, options)
 })
 

@@ -21,13 +21,15 @@ import {
   unknownTopic,
   type AggregateNotFound,
   type CodecError,
+  type DecodeError,
   type DeciderThrew,
   type InvalidArgument,
   type StoreError
 } from '../errors/EventfoldError.js'
 import type { AggregateCache } from './AggregateCache.js'
 import { isKind, notAKind } from './kind-guard.js'
-import type { EventStore } from './EventStore.js'
+import type { EventStore, EventsOver } from './EventStore.js'
+import type { OnWarning } from './Warning.js'
 import type { Snapshot, SnapshotStore } from './Snapshots.js'
 
 // -------------------------------------------------------------------------------------
@@ -126,7 +128,23 @@ const liveness = (kind: AnyKind, aggregate: Aggregate<unknown, TypedEvent>): E.E
 export interface RepositoryOptions {
   readonly snapshots?: SnapshotStore | undefined
   readonly cache?: AggregateCache | undefined
+  /** Told of a snapshot that no event backs, which the load ignored. */
+  readonly onWarning?: OnWarning | undefined
 }
+
+/** Where a rebuild starts: nothing, a cached aggregate, or a snapshot (which must be backed). */
+interface Start {
+  readonly from: Snapshot | undefined
+  readonly snapshot: boolean
+}
+
+/** Why a snapshot was ignored: no event at its version. */
+const unbacked = (kind: AnyKind, version: number): DecodeError =>
+  decodeError(
+    `${kind.name}#snapshot`,
+    '',
+    `no event of this aggregate is at the snapshot's version ${version} (the events were deleted or restored without the snapshots, or the snapshot was written by hand): it was rebuilt from its events`
+  )
 
 /** The version asked for in `options`, checked: untyped code may pass anything, or a getter that throws. */
 const versionOf = (options: GetOptions | undefined): E.Either<InvalidArgument, number | undefined> => {
@@ -157,14 +175,18 @@ const atVersion = <A extends { readonly version: number }>(
  * @since 0.1.0
  */
 export const repository = (store: EventStore, registry: TopicRegistry, options: RepositoryOptions = {}): Repository => {
-  const { snapshots, cache } = options
+  const { snapshots, cache, onWarning } = options
 
   // Start from the freshest known state (a cached aggregate, else a snapshot),
   // then fold only the events after it.
-  const startingPoint = async (kind: AnyKind, id: string, version: number | undefined) => {
+  // A snapshot is a row of its own table, which a restore or a hand can set
+  // apart from the events: it counts only where an event backs it. A cached
+  // aggregate was folded from events in this process.
+  const startingPoint = async (kind: AnyKind, id: string, version: number | undefined): Promise<Start> => {
     const cached = cache?.get(kind.name, id)
-    if (cached !== undefined && (version === undefined || cached.version <= version)) return cached
-    return snapshots === undefined ? undefined : snapshots.latest(kind, id, version)()
+    if (cached !== undefined && (version === undefined || cached.version <= version)) return { from: cached, snapshot: false }
+    const snapshot = snapshots === undefined ? undefined : await snapshots.latest(kind, id, version)()
+    return { from: snapshot, snapshot: snapshot !== undefined }
   }
 
   // Loads are the hot path of command handling: plain promise steps here, where a
@@ -200,8 +222,19 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
         if (version === undefined) cache?.offer(aggregate)
         return E.right(aggregate as AggregateOf<K>)
       }
+      // The events after a snapshot, if one backs it; else all of them, and a warning.
+      const foldOver = (snapshot: Snapshot) =>
+        store
+          .listEventsOver(id, snapshot.version, version)()
+          .then((read) => {
+            if (E.isLeft(read) || read.right.backed) return finish(folded(E.map((over: EventsOver) => over.events)(read), snapshot))
+            onWarning?.({ _tag: 'SnapshotIgnored', originatorId: id, version: snapshot.version, reason: unbacked(kind, snapshot.version) })
+            return fold(undefined)
+          })
       // Without a cache or snapshots there is nothing to start from but the beginning.
-      return cache === undefined && snapshots === undefined ? fold(undefined) : startingPoint(kind, id, version).then(fold)
+      return cache === undefined && snapshots === undefined
+        ? fold(undefined)
+        : startingPoint(kind, id, version).then((start) => (start.snapshot && start.from !== undefined ? foldOver(start.from) : fold(start.from)))
     }
 
   return {

@@ -139,6 +139,26 @@ for (const dialect of await dialects()) {
     assert.equal(warnings, [])
   })
 
+  test('a snapshot that no event backs is ignored with SnapshotIgnored: the events are the truth, and the next save succeeds', async () => {
+    const { app, warnings } = await fresh({ persist: [Every3] })
+    const id = randomUUID()
+    await oneByOne(app, Every3, id, [10, 20, 30, 40]) // versions 1 to 5, a snapshot at 3
+    const [snapshot] = await expectRight(snapshotStore(app).listItems(id, { desc: true, limit: 1 }))
+    assert.is(snapshot?.originatorVersion, 3)
+    if (snapshot === undefined) return
+    // A snapshot row past the last event, as a restore of the events alone or a hand would leave.
+    await expectRight(snapshotStore(app).insertItems([{ ...snapshot, originatorVersion: 9 }]))
+    const loaded = await expectRight(app.repository.get(Every3, id))
+    assert.is(loaded.version, 5)
+    assert.equal(loaded.state, expectedState('Ada', [10, 20, 30, 40]))
+    assert.equal(
+      warnings.map((w) => [w._tag, w.version, w.reason._tag]),
+      [['SnapshotIgnored', 9, 'DecodeError']]
+    )
+    await expectRight(app.handle(Every3, id, deposit(50)))
+    assert.is((await expectRight(app.repository.get(Every3, id))).version, 6)
+  })
+
   test('takeSnapshot snapshots on demand, at the latest version or a given one; taking it again changes nothing', async () => {
     const { app, warnings } = await fresh({ persist: [OnDemand] })
     const id = randomUUID()
