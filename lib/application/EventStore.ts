@@ -67,6 +67,11 @@ export interface EventsOver {
 /** What the event at a snapshot's version decodes to: it is only counted, never decoded. */
 const BACKING: DomainEvent = Object.freeze({ originatorId: '', originatorVersion: 0, timestamp: new Date(0), topic: '', payload: Object.freeze({ type: '' }) })
 
+/** The event store's own check of an id from untyped code, before any store's rules. */
+const isOriginatorId = (id: unknown): id is string => typeof id === 'string' && id.length > 0
+
+const notAnOriginatorId = (): InvalidArgument => invalidArgument('the originator id must be a non-empty string')
+
 const over = (events: ReadonlyArray<DomainEvent>): EventsOver =>
   events[0] === BACKING ? { backed: true, events: events.slice(1) } : { backed: false, events: [] }
 
@@ -84,17 +89,15 @@ export const eventStore = (recordManager: RecordManager, mapper: EventMapper): E
   // A load runs this for every aggregate: one promise step, not a chain of
   // combinators, and rows decoded as they come where the store can.
   listEvents: (originatorId, options) => () =>
-    typeof originatorId !== 'string' || originatorId.length === 0
-      ? Promise.resolve(E.left(invalidArgument('the originator id must be a non-empty string')))
+    !isOriginatorId(originatorId)
+      ? Promise.resolve(E.left(notAnOriginatorId()))
       : recordManager.decodeItems !== undefined
         ? recordManager.decodeItems(originatorId, options, mapper.decodeItem)()
         : recordManager
             .listItems(originatorId, options)()
             .then((items) => (E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain))),
   listEventsOver: (originatorId, snapshotVersion, lte) => () => {
-    if (typeof originatorId !== 'string' || originatorId.length === 0) {
-      return Promise.resolve(E.left(invalidArgument('the originator id must be a non-empty string')))
-    }
+    if (!isOriginatorId(originatorId)) return Promise.resolve(E.left(notAnOriginatorId()))
     const bounds = lte === undefined ? { gt: snapshotVersion - 1 } : { gt: snapshotVersion - 1, lte }
     if (recordManager.decodeItems !== undefined) {
       return recordManager

@@ -30,7 +30,7 @@ import type { AggregateCache } from './AggregateCache.js'
 import { isKind, notAKind } from './kind-guard.js'
 import type { EventStore, EventsOver } from './EventStore.js'
 import type { OnWarning } from './Warning.js'
-import type { Snapshot, SnapshotStore } from './Snapshots.js'
+import { snapshotTopic, type Snapshot, type SnapshotStore } from './Snapshots.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -132,16 +132,10 @@ export interface RepositoryOptions {
   readonly onWarning?: OnWarning | undefined
 }
 
-/** Where a rebuild starts: nothing, a cached aggregate, or a snapshot (which must be backed). */
-interface Start {
-  readonly from: Snapshot | undefined
-  readonly snapshot: boolean
-}
-
 /** Why a snapshot was ignored: no event at its version. */
 const unbacked = (kind: AnyKind, version: number): DecodeError =>
   decodeError(
-    `${kind.name}#snapshot`,
+    snapshotTopic(kind),
     '',
     `no event of this aggregate is at the snapshot's version ${version} (the events were deleted or restored without the snapshots, or the snapshot was written by hand): it was rebuilt from its events`
   )
@@ -176,18 +170,6 @@ const atVersion = <A extends { readonly version: number }>(
  */
 export const repository = (store: EventStore, registry: TopicRegistry, options: RepositoryOptions = {}): Repository => {
   const { snapshots, cache, onWarning } = options
-
-  // Start from the freshest known state (a cached aggregate, else a snapshot),
-  // then fold only the events after it.
-  // A snapshot is a row of its own table, which a restore or a hand can set
-  // apart from the events: it counts only where an event backs it. A cached
-  // aggregate was folded from events in this process.
-  const startingPoint = async (kind: AnyKind, id: string, version: number | undefined): Promise<Start> => {
-    const cached = cache?.get(kind.name, id)
-    if (cached !== undefined && (version === undefined || cached.version <= version)) return { from: cached, snapshot: false }
-    const snapshot = snapshots === undefined ? undefined : await snapshots.latest(kind, id, version)()
-    return { from: snapshot, snapshot: snapshot !== undefined }
-  }
 
   // Loads are the hot path of command handling: plain promise steps here, where a
   // chain of fp-ts combinators cost a fifth of a whole load on PostgreSQL.
@@ -231,10 +213,17 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
             onWarning?.({ _tag: 'SnapshotIgnored', originatorId: id, version: snapshot.version, reason: unbacked(kind, snapshot.version) })
             return fold(undefined)
           })
-      // Without a cache or snapshots there is nothing to start from but the beginning.
-      return cache === undefined && snapshots === undefined
-        ? fold(undefined)
-        : startingPoint(kind, id, version).then((start) => (start.snapshot && start.from !== undefined ? foldOver(start.from) : fold(start.from)))
+      // Start from the freshest known state (a cached aggregate, else a
+      // snapshot), then fold only the events after it. A cached aggregate was
+      // folded from events in this process; a snapshot is a row of its own
+      // table, which a restore or a hand can set apart from the events.
+      const cached = cache?.get(kind.name, id)
+      if (cached !== undefined && (version === undefined || cached.version <= version)) return fold(cached)
+      // Without snapshots there is nothing else to start from but the beginning.
+      if (snapshots === undefined) return fold(undefined)
+      return snapshots
+        .latest(kind, id, version)()
+        .then((snapshot) => (snapshot === undefined ? fold(undefined) : foldOver(snapshot)))
     }
 
   return {

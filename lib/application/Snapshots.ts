@@ -73,7 +73,13 @@ export const SNAPSHOTS_SUFFIX = '_snapshots'
 // constructors
 // -------------------------------------------------------------------------------------
 
-const topicOf = (kind: AnyKind): string => `${kind.name}#snapshot`
+/**
+ * The topic of a kind's snapshots.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const snapshotTopic = (kind: AnyKind): string => `${kind.name}#snapshot`
 
 /**
  * The snapshot store over its own record manager and the application's byte
@@ -99,7 +105,7 @@ export const snapshotStore = (
     const item = found.right[0]
     if (item === undefined) return undefined
     const decoded = pipe(
-      item.topic === topicOf(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${topicOf(kind)}`)),
+      item.topic === snapshotTopic(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${snapshotTopic(kind)}`)),
       E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
       E.chainW((envelope) => {
         try {
@@ -123,7 +129,7 @@ export const snapshotStore = (
     if (aggregate.pending.length > 0 || aggregate.version < 1) {
       return TE.left(invalidArgument('only a saved aggregate with events can be snapshotted'))
     }
-    const topic = topicOf(kind)
+    const topic = snapshotTopic(kind)
     const codec = settings.state.codec
     let data: unknown
     // The state codec is the caller's: one that throws is an EncodeError, not an exception.
@@ -177,7 +183,7 @@ export const snapshotStore = (
       try {
         return writeNow(kind, aggregate, transaction)()
       } catch (e) {
-        return Promise.resolve(E.left(encodeError(topicOf(kind), `the snapshot could not be written: ${messageOf(e)}`)))
+        return Promise.resolve(E.left(encodeError(snapshotTopic(kind), `the snapshot could not be written: ${messageOf(e)}`)))
       }
     }
   }

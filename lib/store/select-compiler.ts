@@ -63,17 +63,16 @@ const sameValues = (a: ReadonlyArray<unknown>, b: ReadonlyArray<unknown>): boole
  */
 export const reusableQuery = (build: (values: ReadonlyArray<unknown>) => Compilable, probe: ReadonlyArray<unknown>): ReusableQuery => {
   // Compiled on first use, when the caller's Kysely instance is surely ready.
-  let text: string | null | undefined
-  let node: RawNode | undefined
+  // null: this Kysely's plugins rewrite values, so every call compiles afresh.
+  let node: RawNode | null | undefined
   return (values) => {
-    if (text === undefined) {
+    if (node === undefined) {
       const compiled = build(probe).compile()
-      text = sameValues(compiled.parameters, probe) ? compiled.sql : null
-      if (text !== null) node = RawNode.createWithSql(text)
+      node = sameValues(compiled.parameters, probe) ? RawNode.createWithSql(compiled.sql) : null
     }
     // What CompiledQuery.raw builds, but its node made once per shape and
     // nothing frozen: freezing three objects cost more than the rest of this.
-    return text === null || node === undefined ? build(values).compile() : { sql: text, query: node, parameters: values, queryId: createQueryId() }
+    return node === null ? build(values).compile() : { sql: node.sqlFragments[0] as string, query: node, parameters: values, queryId: createQueryId() }
   }
 }
 
