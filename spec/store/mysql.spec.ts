@@ -4,6 +4,8 @@ import { CamelCasePlugin, Kysely, MysqlDialect, sql } from 'kysely'
 import mysql from 'mysql2'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import * as E from 'fp-ts/lib/Either.js'
+import type { InvalidConfig, StoreError } from '../../lib/errors/EventfoldError.js'
 import { mysqlRecordManager, type MysqlOptions } from '../../lib/store/mysql/mysql-record-manager.js'
 import { parseMysqlUrl } from '../../lib/store/mysql/mysql-url.js'
 import { START, type RecordManager, type StoredEvent } from '../../lib/store/RecordManager.js'
@@ -146,7 +148,13 @@ if (url !== undefined) {
     } finally {
       await admin.end()
     }
-    return expectLeft(mysqlRecordManager({ url, tableName }))
+    const opened = await mysqlRecordManager({ url, tableName })()
+    // One that opens after all is closed, so that the failure ends the run rather than hanging it.
+    if (E.isRight(opened)) {
+      await opened.right.close()
+      assert.unreachable(`a store opened on the table made of ${columns}`)
+    }
+    return (opened as E.Left<InvalidConfig | StoreError>).left
   }
 
   test('a table of that name but another shape is InvalidConfig naming what it lacks, not the first statement that trips on it', async () => {
@@ -160,6 +168,26 @@ if (url !== undefined) {
       originator_version INT UNSIGNED NOT NULL, topic VARCHAR(255) NOT NULL, state LONGBLOB NOT NULL, UNIQUE KEY v (originator_id, originator_version)`)
     assert.is(error._tag, 'InvalidConfig')
     assert.match(error.message, 'utf8mb4_general_ci')
+  })
+
+  test('a table without the unique key on (originator_id, originator_version), or with one on a prefix of the id, is InvalidConfig', async () => {
+    const columns = `id BIGINT NOT NULL PRIMARY KEY, originator_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+      originator_version INT UNSIGNED NOT NULL, topic VARCHAR(255) NOT NULL, state LONGBLOB NOT NULL`
+    for (const key of ['', ', KEY v (originator_id, originator_version)', ', UNIQUE KEY v (originator_id(8), originator_version)', ', UNIQUE KEY v (originator_id, originator_version, topic)']) {
+      const error = await openOnMadeTable(columns + key)
+      assert.is(error._tag, 'InvalidConfig', key)
+      assert.match(error.message, 'no unique key on (originator_id, originator_version)', key)
+    }
+    // The same key the other way round is the same guarantee: it opens.
+    const tableName = freshTableName('my')
+    extraTables.push(tableName)
+    const admin = await adminConnection(url)
+    try {
+      await admin.query(`CREATE TABLE ${tableName} (${columns}, UNIQUE KEY v (originator_version, originator_id))`)
+    } finally {
+      await admin.end()
+    }
+    await (await expectRight(mysqlRecordManager({ url, tableName }))).close()
   })
 
   test('opening the store twice on one table is harmless', async () => {

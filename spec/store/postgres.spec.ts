@@ -399,6 +399,48 @@ pg('a table made without transaction_id is refused with InvalidConfig', async (c
   assert.match(error.message, 'transaction_id')
 })
 
+pg('a table made by other hands that would let a version land twice, or fold ids together, is InvalidConfig', async (context) => {
+  const columns = 'id bigserial, originator_id text, originator_version int, topic text, state bytea, transaction_id xid8 default pg_current_xact_id()'
+  const refusedWith = async (ddl: (table: string) => string, why: string) => {
+    const tableName = freshTableName('made')
+    await context.sql.unsafe(ddl(`"${tableName}"`))
+    const error = await expectLeft(postgresRecordManager({ sql: context.sql, tableName }))
+    assert.is(error._tag, 'InvalidConfig', ddl('t'))
+    assert.match(error.message, why, ddl('t'))
+  }
+  const noKey = 'no unique key on (originator_id, originator_version)'
+  await refusedWith((t) => `create table ${t} (${columns})`, noKey)
+  await refusedWith((t) => `create table ${t} (${columns}, unique (originator_id, originator_version, topic))`, noKey)
+  await refusedWith((t) => `create table ${t} (${columns}); create unique index on ${t} (originator_id, originator_version) where originator_version > 1`, noKey)
+  await refusedWith((t) => `create table ${t} (${columns}); create unique index on ${t} (lower(originator_id), originator_version)`, noKey)
+  // Ours, and the same key made by other hands (the other way round, as an index), open.
+  for (const ddl of [`(${columns}, primary key (originator_id, originator_version))`, `(${columns}, unique (originator_version, originator_id))`]) {
+    const tableName = freshTableName('made')
+    await context.sql.unsafe(`create table "${tableName}" ${ddl}`)
+    await (await expectRight(postgresRecordManager({ sql: context.sql, tableName }))).close()
+  }
+  // Only ICU makes a collation that folds case; where the server has none, none can be made.
+  const [icu] = await context.sql`select exists (select 1 from pg_collation where collprovider = 'i') as present`
+  const collation = uniqueName('ci')
+  if (icu?.['present'] === true) {
+    await context.sql.unsafe(`create collation "${collation}" (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`)
+    await refusedWith(
+      (t) => `create table ${t} (${columns.replace('originator_id text', `originator_id text collate "${collation}"`)}, primary key (originator_id, originator_version))`,
+      'nondeterministic collation'
+    )
+    await refusedWith(
+      (t) => `create table ${t} (${columns}); create unique index on ${t} (originator_id collate "${collation}", originator_version)`,
+      noKey
+    )
+  } else {
+    const made = await context.sql.unsafe(`create collation "${collation}" (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`).then(
+      () => true,
+      () => false
+    )
+    assert.not.ok(made, 'a server without ICU collations made a nondeterministic one')
+  }
+})
+
 pg('ids PostgreSQL text cannot hold, and versions its integer cannot, are InvalidArgument', async (context) => {
   const rm = await openWith(context)
   for (const bad of [item('a\u0000b', 1), item('a', 2 ** 31), item('a', 1, 'topic\u0000')])

@@ -211,6 +211,60 @@ test('opening twice on one database keeps the table and its rows', async () => {
   }
 })
 
+/** Opens a store on a table made by other hands from `columns`; returns the error, or undefined if it opened. */
+const openOnMadeTable = async (columns: string, options: { readonly safeIntegers?: boolean } = {}) => {
+  const database = new BetterSqlite3(':memory:')
+  if (options.safeIntegers === true) database.defaultSafeIntegers(true)
+  try {
+    database.exec(`create table made (${columns})`)
+    const opened = await sqliteRecordManager({ database, tableName: 'made' })()
+    if (E.isRight(opened)) {
+      await opened.right.close()
+      return undefined
+    }
+    return opened.left
+  } finally {
+    database.close()
+  }
+}
+
+const OUR_COLUMNS = 'id integer primary key, originator_id text not null, originator_version integer not null, topic text not null, state blob not null'
+
+test('a table made by other hands in our shape opens, on a database that reads integers as BigInt too', async () => {
+  for (const safeIntegers of [false, true]) {
+    assert.is(await openOnMadeTable(`${OUR_COLUMNS}, unique (originator_version, originator_id)`, { safeIntegers }), undefined, String(safeIntegers))
+  }
+})
+
+test('a table made by other hands that would fold ids together or let a version land twice is InvalidConfig, and is left as it was', async () => {
+  const refused: ReadonlyArray<readonly [string, string]> = [
+    ['originator_id text not null, originator_version integer not null, topic text not null, state blob not null, unique (originator_id, originator_version)', 'no column(s) id'],
+    [OUR_COLUMNS.replace('originator_id text', 'originator_id text collate nocase') + ', unique (originator_id, originator_version)', 'compares without case'],
+    [OUR_COLUMNS.replace('originator_id text', 'originator_id text collate rtrim') + ', unique (originator_id, originator_version)', 'trailing spaces'],
+    [OUR_COLUMNS, 'no unique key'],
+    [OUR_COLUMNS + ', unique (originator_id collate nocase, originator_version)', 'no unique key'],
+    [OUR_COLUMNS + ', unique (originator_id, originator_version, topic)', 'no unique key']
+  ]
+  for (const [columns, why] of refused) {
+    const error = await openOnMadeTable(columns)
+    assert.ok(error !== undefined, columns)
+    assert.is(error._tag, 'InvalidConfig', columns)
+    assert.match(error.message, why, columns)
+  }
+  // A partial unique index guards only some rows: refused too, and the table is not touched.
+  const database = new BetterSqlite3(':memory:')
+  try {
+    database.exec(`create table made (${OUR_COLUMNS}); create unique index made_v on made (originator_id, originator_version) where originator_version > 1`)
+    const before = database.prepare(`select sql from sqlite_schema where tbl_name = 'made' order by name`).pluck().all()
+    const error = await expectLeft(sqliteRecordManager({ database, tableName: 'made' }))
+    assert.is(error._tag, 'InvalidConfig')
+    assert.match(error.message, 'no unique key')
+    assert.equal(database.prepare(`select sql from sqlite_schema where tbl_name = 'made' order by name`).pluck().all(), before)
+  } finally {
+    database.close()
+  }
+})
+
 test('a bad table name, or a schema, is InvalidConfig', async () => {
   for (const tableName of ['', 'drop table x;', '1abc', 'a-b', 'x'.repeat(64), 'main.events']) {
     const error = await expectLeft(sqliteRecordManager({ filename: ':memory:', tableName }))

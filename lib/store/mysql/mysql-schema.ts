@@ -30,8 +30,10 @@ export const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 's
 
 /**
  * Thrown by {@link ensureSchema} when a table of that name exists without some
- * of the {@link COLUMNS}: a table eventfold did not make, to report as a
- * setting to fix rather than as the first statement that trips on it.
+ * of the {@link COLUMNS}, with ids compared without case, or without the
+ * unique key on (originator_id, originator_version): a table eventfold did
+ * not make, to report as a setting to fix rather than as the first statement
+ * that trips on it (or a silent mix of aggregates).
  *
  * @category model
  * @since 0.1.0
@@ -114,6 +116,19 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
   if (typeof idCollationFound === 'string' && !/_bin$/i.test(idCollationFound)) {
     throw new WrongShape(tableName, [], `its originator_id compares with ${idCollationFound}, which folds case or accents: ids that differ so would be one aggregate`)
   }
+  // …or lack the key the concurrency guarantee rests on. A prefix of an id
+  // is no key on it: ids that share the prefix would conflict.
+  const keys = await sql<{ name: string; column: string; prefix: number | null }>`
+    SELECT INDEX_NAME AS name, COLUMN_NAME AS ${sql.ref('column')}, SUB_PART AS prefix FROM information_schema.STATISTICS
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${tableName} AND NON_UNIQUE = 0`.execute(db)
+  const byIndex = new Map<string, Array<string>>()
+  for (const key of keys.rows) {
+    const columns = byIndex.get(key.name) ?? []
+    columns.push(key.prefix === null ? String(key.column).toLowerCase() : '')
+    byIndex.set(key.name, columns)
+  }
+  const versionKey = [...byIndex.values()].some((c) => c.length === 2 && c.includes('originator_id') && c.includes('originator_version'))
+  if (!versionKey) throw new WrongShape(tableName, [], 'it has no unique key on (originator_id, originator_version): two saves of one version could both land')
   await syncSequence(db, tableName)
 }
 

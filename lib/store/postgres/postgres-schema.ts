@@ -82,6 +82,14 @@ export const tableNames = (table: string, schema: string | undefined): TableName
 // utils
 // -------------------------------------------------------------------------------------
 
+/** What the store's guarantees rest on, as the catalogue has it. */
+interface Keyed {
+  /** A whole unique index on exactly (originator_id, originator_version), every collation deterministic. */
+  readonly version_key: boolean
+  /** originator_id tells apart every two strings that differ. */
+  readonly deterministic_ids: boolean
+}
+
 interface Found {
   readonly schema_exists: boolean
   readonly table_exists: boolean
@@ -89,8 +97,10 @@ interface Found {
 }
 
 /**
- * Creates the schema, table and index that are missing, then checks that the
- * table has every column the store uses.
+ * Creates the schema, table and index that are missing, then checks the
+ * table found: every column the store uses, ids compared deterministically,
+ * and a unique key on (originator_id, originator_version). A table that
+ * fails is `InvalidConfig`.
  *
  * Notification ids come from a sequence, which a failed insert also advances:
  * on PostgreSQL they can have gaps (on SQLite and MySQL they do not).
@@ -139,19 +149,38 @@ export const ensureTable = (
           // An older table without transaction_id is reported below, not indexed here.
           if (!found.index_exists && COLUMNS.every((c) => present.includes(c)))
             await sql`create index ${sql.raw(quote(index))} on ${sql.raw(quoted)} (transaction_id, id)`.execute(trx)
-          return present
+          const key = await sql<Keyed>`
+            select
+              exists (
+                select 1 from pg_index i
+                where i.indrelid = to_regclass(${quoted}::text) and i.indisunique and i.indpred is null and i.indexprs is null
+                and i.indnkeyatts = 2
+                and array[i.indkey[0], i.indkey[1]]::int2[] @> array(
+                  select attnum from pg_attribute
+                  where attrelid = i.indrelid and attname in ('originator_id', 'originator_version') and not attisdropped
+                )::int2[]
+                and (select count(*) from pg_attribute
+                  where attrelid = i.indrelid and attname in ('originator_id', 'originator_version') and not attisdropped) = 2
+                and not exists (select 1 from pg_collation c where c.oid = any(i.indcollation::oid[]) and not c.collisdeterministic)
+              ) as version_key,
+              not exists (
+                select 1 from pg_attribute a join pg_collation c on c.oid = a.attcollation
+                where a.attrelid = to_regclass(${quoted}::text) and a.attname = 'originator_id' and not c.collisdeterministic
+              ) as deterministic_ids`.execute(trx)
+          return { present, keyed: key.rows[0] }
         }),
       classifyPostgresError()
     ),
-    TE.chainEitherKW((present) => {
+    TE.chainEitherKW(({ present, keyed }) => {
+      const wrong = (why: string) => E.left(invalidConfig(`table ${names.qualified} exists, but ${why}: it was not made by this version of eventfold`))
       const missing = COLUMNS.filter((c) => !present.includes(c))
-      return missing.length === 0
-        ? E.right(undefined)
-        : E.left(
-            invalidConfig(
-              `table ${names.qualified} exists without column(s) ${missing.join(', ')}: it was not made by this version of eventfold`
-            )
-          )
+      if (missing.length > 0) return wrong(`it has no column(s) ${missing.join(', ')}`)
+      // A table made by other hands may lack what the store's guarantees rest on.
+      if (keyed?.deterministic_ids !== true)
+        return wrong('its originator_id compares with a nondeterministic collation: ids that differ only so would be one aggregate')
+      if (keyed.version_key !== true)
+        return wrong('it has no unique key on (originator_id, originator_version) with deterministic collations: two saves of one version could both land')
+      return E.right(undefined)
     })
   )
 }

@@ -33,6 +33,7 @@ import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
 import { classifySqliteError } from './sqlite-errors.js'
+import { ensureSqliteTable } from './sqlite-schema.js'
 import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './sqlite-insert.js'
 import { saveStatements } from '../insert-compiler.js'
 import { checkColumnNames } from '../column-names.js'
@@ -120,22 +121,6 @@ const open = (options: SqliteOptions): TE.TaskEither<StoreError, Opened> => {
     (cause) => storeUnavailable(`cannot open SQLite database ${JSON.stringify(filename)}: ${String(cause)}`, cause)
   )
 }
-
-const createTable = (db: Kysely<RecordsDatabase>, tableName: string): TE.TaskEither<StoreError, void> =>
-  TE.tryCatch(async () => {
-    // `id INTEGER PRIMARY KEY` aliases the rowid: ids start at 1, and a
-    // rolled-back insert leaves no gap. The unique key is the concurrency guarantee.
-    await db.schema
-      .createTable(tableName)
-      .ifNotExists()
-      .addColumn('id', 'integer', (c) => c.primaryKey())
-      .addColumn('originator_id', 'text', (c) => c.notNull())
-      .addColumn('originator_version', 'integer', (c) => c.notNull())
-      .addColumn('topic', 'text', (c) => c.notNull())
-      .addColumn('state', 'blob', (c) => c.notNull())
-      .addUniqueConstraint(`${tableName}_originator_uq`, ['originator_id', 'originator_version'])
-      .execute()
-  }, classifySqliteError())
 
 // -------------------------------------------------------------------------------------
 // rows
@@ -297,7 +282,7 @@ const openSqliteRecordManager = (options: SqliteOptions): TE.TaskEither<StoreErr
   return pipe(
     open(options),
     TE.chainFirstW(({ db }) => ('kysely' in options ? checkColumnNames(db, classifySqliteError()) : TE.right(undefined))),
-    TE.chainFirstW(({ db, close }) => pipe(createTable(db, tableName), TE.orElseFirstTaskK(() => close))),
+    TE.chainFirstW(({ db, close }) => pipe(ensureSqliteTable(db, tableName), TE.orElseFirstTaskK(() => close))),
     TE.map(({ db, close }) => recordManager(db, tableName, close))
   )
 }
