@@ -65,7 +65,7 @@ export interface ApplicationOptions {
   /** A Kysely instance the caller already has, in place of `uri`; left open by `close()`. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly kysely?: Kysely<any> // driver boundary: the caller's schema type is theirs
-  /** With `kysely`, its dialect, when it cannot be told from its adapter. */
+  /** With `kysely`, its dialect, when it cannot be told from its adapter; with anything else, `InvalidConfig`. */
   readonly dialect?: DialectName
   /** A postgres.js `sql` the caller already has, in place of `uri`; left open by `close()`. */
   readonly sql?: Sql
@@ -232,6 +232,9 @@ const connectionOf = (
   if (options.kysely !== undefined) {
     return E.right(options.dialect === undefined ? { kysely: options.kysely } : { kysely: options.kysely, dialect: options.dialect })
   }
+  // A uri names its dialect by its scheme and a postgres.js sql is PostgreSQL:
+  // a dialect beside them would be ignored, and one that contradicts them is a mistake.
+  if (options.dialect !== undefined) return E.left(invalidConfig(`dialect goes with kysely only: ${options.sql !== undefined ? 'an sql is PostgreSQL' : "a uri's scheme names its dialect"}; leave dialect out`))
   if (options.sql !== undefined) return E.right({ sql: options.sql })
   return E.right({ uri: setting(options.uri, env, 'DB_URI') ?? DEFAULT_URI })
 }

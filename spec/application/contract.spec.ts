@@ -11,11 +11,13 @@ import * as E from 'fp-ts/lib/Either.js'
 import BetterSqlite3 from 'better-sqlite3'
 import * as t from 'io-ts'
 import { Kysely, SqliteDialect } from 'kysely'
+import postgres from 'postgres'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { AggregateRoot, aggregateKind, createApplication, eventSourcedLog, logKind, type Decider } from '../../lib/index.js'
 import { sqliteRecordManager } from '../../lib/store/sqlite/sqlite-record-manager.js'
 import { expectLeft, expectRight } from '../store/conformance.js'
+import { tempDatabase } from '../support/sqlite.js'
 
 const test = suite('application contract')
 
@@ -169,6 +171,27 @@ test('a dialect that contradicts the Kysely adapter is InvalidConfig, and nothin
     await agreed.right.close()
   } finally {
     await kysely.destroy()
+  }
+})
+
+test('a dialect beside a uri, DB_URI or a postgres.js sql is InvalidConfig: it would be ignored', async () => {
+  const file = tempDatabase('dialect.sqlite')
+  const sql = postgres('postgres://127.0.0.1:1/none', { max: 1, onnotice: () => undefined })
+  try {
+    const cases = [
+      { uri: `sqlite:///${file.filename}`, dialect: 'postgres' as const, env: {} },
+      { uri: `sqlite:///${file.filename}`, dialect: 'sqlite' as const, env: {} },
+      { dialect: 'mysql' as const, env: { DB_URI: `sqlite:///${file.filename}` } },
+      { sql, dialect: 'postgres' as const, env: {} }
+    ]
+    for (const options of cases) {
+      const refused = await createApplication(options)()
+      assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidConfig' && refused.left.message.includes('dialect goes with kysely only'), JSON.stringify(options.dialect))
+    }
+    assert.not.ok(existsSync(file.filename), 'nothing was opened')
+  } finally {
+    await sql.end()
+    file.remove()
   }
 })
 
