@@ -404,15 +404,20 @@ pg('a table made by other hands that would let a version land twice, or fold ids
   const refusedWith = async (ddl: (table: string) => string, why: string) => {
     const tableName = freshTableName('made')
     await context.sql.unsafe(ddl(`"${tableName}"`))
+    const indexes = async () => (await context.sql`select indexrelid::regclass::text as name from pg_index where indrelid = to_regclass(${`"${tableName}"`}) order by 1`).map((r) => r['name'])
+    const before = await indexes()
     const error = await expectLeft(postgresRecordManager({ sql: context.sql, tableName }))
     assert.is(error._tag, 'InvalidConfig', ddl('t'))
     assert.match(error.message, why, ddl('t'))
+    assert.equal(await indexes(), before, 'a refused table is left as it was')
   }
-  const noKey = 'no unique key on (originator_id, originator_version)'
+  const noKey = 'no unique key on exactly (originator_id, originator_version)'
   await refusedWith((t) => `create table ${t} (${columns})`, noKey)
   await refusedWith((t) => `create table ${t} (${columns}, unique (originator_id, originator_version, topic))`, noKey)
   await refusedWith((t) => `create table ${t} (${columns}); create unique index on ${t} (originator_id, originator_version) where originator_version > 1`, noKey)
   await refusedWith((t) => `create table ${t} (${columns}); create unique index on ${t} (lower(originator_id), originator_version)`, noKey)
+  // A deferred key is checked at commit, after eventfold has called the save a success.
+  await refusedWith((t) => `create table ${t} (${columns}, unique (originator_id, originator_version) deferrable initially deferred)`, noKey)
   // Ours, and the same key made by other hands (the other way round, as an index), open.
   for (const ddl of [`(${columns}, primary key (originator_id, originator_version))`, `(${columns}, unique (originator_version, originator_id))`]) {
     const tableName = freshTableName('made')

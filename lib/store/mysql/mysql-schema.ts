@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely'
 import type { RecordsDatabase } from '../RecordManager.js'
+import { RECORD_COLUMNS, tableProblem, wrongTable } from '../table-check.js'
 
 // -------------------------------------------------------------------------------------
 // constants
@@ -26,7 +27,7 @@ export const SEQUENCE_TABLE = 'eventfold_sequence'
  * @category constants
  * @since 0.1.0
  */
-export const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
+export const COLUMNS = RECORD_COLUMNS
 
 /**
  * Thrown by {@link ensureSchema} when a table of that name exists without some
@@ -41,10 +42,10 @@ export const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 's
 export class WrongShape extends Error {
   constructor(
     readonly tableName: string,
-    readonly missing: ReadonlyArray<string>,
-    why = `it has no column(s) ${missing.join(', ')}`
+    /** What {@link tableProblem} found wrong. */
+    readonly problem: string
   ) {
-    super(`table ${tableName} exists, but ${why}: it was not made by this version of eventfold`)
+    super(wrongTable(tableName, problem).message)
   }
 }
 
@@ -107,17 +108,10 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
   const { rows } = await sql<{ name: string; collation: string | null }>`
     SELECT COLUMN_NAME AS name, COLLATION_NAME AS collation FROM information_schema.COLUMNS
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${tableName}`.execute(db)
-  const present = new Set(rows.map((r) => String(r.name).toLowerCase()))
-  const missing = COLUMNS.filter((c) => !present.has(c))
-  if (missing.length > 0) throw new WrongShape(tableName, missing)
-  // A table made by other hands may compare ids without case: 'Alice' and
-  // 'alice' would then be one aggregate, their events folded together.
-  const idCollationFound = rows.find((r) => String(r.name).toLowerCase() === 'originator_id')?.collation
-  if (typeof idCollationFound === 'string' && !/_bin$/i.test(idCollationFound)) {
-    throw new WrongShape(tableName, [], `its originator_id compares with ${idCollationFound}, which folds case or accents: ids that differ so would be one aggregate`)
-  }
-  // …or lack the key the concurrency guarantee rests on. A prefix of an id
-  // is no key on it: ids that share the prefix would conflict.
+  // A table made by other hands may compare ids without case ('Alice' and
+  // 'alice' would then be one aggregate, their events folded together), or
+  // lack the key the concurrency guarantee rests on. A prefix of an id is no
+  // key on it: ids that share the prefix would conflict.
   const keys = await sql<{ name: string; column: string; prefix: number | null }>`
     SELECT INDEX_NAME AS name, COLUMN_NAME AS ${sql.ref('column')}, SUB_PART AS prefix FROM information_schema.STATISTICS
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ${tableName} AND NON_UNIQUE = 0`.execute(db)
@@ -127,8 +121,14 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
     columns.push(key.prefix === null ? String(key.column).toLowerCase() : '')
     byIndex.set(key.name, columns)
   }
-  const versionKey = [...byIndex.values()].some((c) => c.length === 2 && c.includes('originator_id') && c.includes('originator_version'))
-  if (!versionKey) throw new WrongShape(tableName, [], 'it has no unique key on (originator_id, originator_version): two saves of one version could both land')
+  const idCollationFound = rows.find((r) => String(r.name).toLowerCase() === 'originator_id')?.collation
+  const problem = tableProblem({
+    required: COLUMNS,
+    columns: rows.map((r) => String(r.name).toLowerCase()),
+    foldingIds: typeof idCollationFound === 'string' && !/_bin$/i.test(idCollationFound) ? `compares with ${idCollationFound}, which folds case or accents` : undefined,
+    versionKey: [...byIndex.values()].some((c) => c.length === 2 && c.includes('originator_id') && c.includes('originator_version'))
+  })
+  if (problem !== undefined) throw new WrongShape(tableName, problem)
   await syncSequence(db, tableName)
 }
 

@@ -12,7 +12,8 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { sql, type Kysely } from 'kysely'
-import { invalidConfig, type InvalidConfig, type StoreError } from '../../errors/EventfoldError.js'
+import type { InvalidConfig, StoreError } from '../../errors/EventfoldError.js'
+import { RECORD_COLUMNS, tableProblem, wrongTable } from '../table-check.js'
 import { classifyPostgresError } from './postgres-errors.js'
 
 // -------------------------------------------------------------------------------------
@@ -43,7 +44,7 @@ export interface TableNames {
  * @category constants
  * @since 0.1.0
  */
-export const COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state', 'transaction_id'] as const
+export const COLUMNS = [...RECORD_COLUMNS, 'transaction_id'] as const
 
 // -------------------------------------------------------------------------------------
 // constructors
@@ -146,15 +147,14 @@ export const ensureTable = (
             select attname::text as name from pg_attribute
             where attrelid = to_regclass(${quoted}::text) and attnum > 0 and not attisdropped`.execute(trx)
           const present = columns.rows.map((c) => c.name)
-          // An older table without transaction_id is reported below, not indexed here.
-          if (!found.index_exists && COLUMNS.every((c) => present.includes(c)))
-            await sql`create index ${sql.raw(quote(index))} on ${sql.raw(quoted)} (transaction_id, id)`.execute(trx)
+          // A table made by other hands may lack what the store's guarantees
+          // rest on: a deferrable or invalid index enforces nothing at the insert.
           const key = await sql<Keyed>`
             select
               exists (
                 select 1 from pg_index i
-                where i.indrelid = to_regclass(${quoted}::text) and i.indisunique and i.indpred is null and i.indexprs is null
-                and i.indnkeyatts = 2
+                where i.indrelid = to_regclass(${quoted}::text) and i.indisunique and i.indimmediate and i.indisvalid
+                and i.indpred is null and i.indexprs is null and i.indnkeyatts = 2
                 and array[i.indkey[0], i.indkey[1]]::int2[] @> array(
                   select attnum from pg_attribute
                   where attrelid = i.indrelid and attname in ('originator_id', 'originator_version') and not attisdropped
@@ -167,20 +167,19 @@ export const ensureTable = (
                 select 1 from pg_attribute a join pg_collation c on c.oid = a.attcollation
                 where a.attrelid = to_regclass(${quoted}::text) and a.attname = 'originator_id' and not c.collisdeterministic
               ) as deterministic_ids`.execute(trx)
-          return { present, keyed: key.rows[0] }
+          const problem = tableProblem({
+            required: COLUMNS,
+            columns: present,
+            foldingIds: key.rows[0]?.deterministic_ids === true ? undefined : 'compares with a nondeterministic collation',
+            versionKey: key.rows[0]?.version_key === true
+          })
+          // A refused table is left as it was: not even the index is added.
+          if (problem === undefined && !found.index_exists)
+            await sql`create index ${sql.raw(quote(index))} on ${sql.raw(quoted)} (transaction_id, id)`.execute(trx)
+          return problem
         }),
       classifyPostgresError()
     ),
-    TE.chainEitherKW(({ present, keyed }) => {
-      const wrong = (why: string) => E.left(invalidConfig(`table ${names.qualified} exists, but ${why}: it was not made by this version of eventfold`))
-      const missing = COLUMNS.filter((c) => !present.includes(c))
-      if (missing.length > 0) return wrong(`it has no column(s) ${missing.join(', ')}`)
-      // A table made by other hands may lack what the store's guarantees rest on.
-      if (keyed?.deterministic_ids !== true)
-        return wrong('its originator_id compares with a nondeterministic collation: ids that differ only so would be one aggregate')
-      if (keyed.version_key !== true)
-        return wrong('it has no unique key on (originator_id, originator_version) with deterministic collations: two saves of one version could both land')
-      return E.right(undefined)
-    })
+    TE.chainEitherKW((problem) => (problem === undefined ? E.right(undefined) : E.left(wrongTable(names.qualified, problem))))
   )
 }

@@ -10,17 +10,10 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { sql, type Kysely } from 'kysely'
-import { invalidConfig, type InvalidConfig, type StoreError } from '../../errors/EventfoldError.js'
+import type { InvalidConfig, StoreError } from '../../errors/EventfoldError.js'
 import type { RecordsDatabase } from '../RecordManager.js'
+import { RECORD_COLUMNS, tableProblem, wrongTable } from '../table-check.js'
 import { classifySqliteError } from './sqlite-errors.js'
-
-/**
- * The columns the store reads and writes; an existing table must have them all.
- *
- * @category constants
- * @since 0.1.0
- */
-export const SQLITE_COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
 
 /** The key the concurrency guarantee rests on: one row per version of an aggregate. */
 const VERSION_KEY = ['originator_id', 'originator_version'] as const
@@ -72,21 +65,6 @@ const inspect = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<
   return { columns, binaryIds: probe !== undefined && Number(probe.folds) === 0, versionKey }
 }
 
-const wrongShape = (tableName: string, why: string): InvalidConfig =>
-  invalidConfig(`table ${tableName} exists, but ${why}: it was not made by this version of eventfold`)
-
-const check = (tableName: string, found: Found): E.Either<InvalidConfig, void> => {
-  const missing = SQLITE_COLUMNS.filter((c) => !found.columns.includes(c))
-  if (missing.length > 0) return E.left(wrongShape(tableName, `it has no column(s) ${missing.join(', ')}`))
-  if (!found.binaryIds)
-    return E.left(wrongShape(tableName, 'its originator_id compares without case or trailing spaces: ids that differ so would be one aggregate'))
-  if (!found.versionKey)
-    return E.left(
-      wrongShape(tableName, 'it has no unique key on (originator_id, originator_version) in BINARY: two saves of one version could both land')
-    )
-  return E.right(undefined)
-}
-
 /**
  * Creates the records table if missing, then checks the table found: every
  * column the store uses, ids that compare as BINARY, and a unique key on
@@ -101,5 +79,13 @@ export const ensureSqliteTable = (db: Kysely<RecordsDatabase>, tableName: string
       await createTable(db, tableName)
       return inspect(db, tableName)
     }, classifySqliteError()),
-    TE.chainEitherKW((found) => check(tableName, found))
+    TE.chainEitherKW((found) => {
+      const problem = tableProblem({
+        required: RECORD_COLUMNS,
+        columns: found.columns,
+        foldingIds: found.binaryIds ? undefined : 'compares without case or trailing spaces',
+        versionKey: found.versionKey
+      })
+      return problem === undefined ? E.right(undefined) : E.left(wrongTable(tableName, problem))
+    })
   )

@@ -1,0 +1,50 @@
+/**
+ * The check every store makes of a records table it finds at opening, so
+ * that one made by other hands is refused with the same words everywhere.
+ * Internal: not exported from the package.
+ *
+ * @since 0.1.0
+ */
+import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
+
+/**
+ * The columns every store reads and writes; an existing table must have them
+ * all (PostgreSQL's also `transaction_id`).
+ *
+ * @category constants
+ * @since 0.1.0
+ */
+export const RECORD_COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
+
+/**
+ * What is wrong with a table found at opening, checked the same way on every
+ * store: a missing column (of `required`), else ids that do not compare
+ * exactly, else no whole unique key on (originator_id, originator_version).
+ * `undefined` when it is none of these.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const tableProblem = (found: {
+  readonly required: ReadonlyArray<string>
+  readonly columns: ReadonlyArray<string>
+  /** Why ids that differ would compare equal, if they would. */
+  readonly foldingIds: string | undefined
+  readonly versionKey: boolean
+}): string | undefined => {
+  const missing = found.required.filter((c) => !found.columns.includes(c))
+  if (missing.length > 0) return `it has no column(s) ${missing.join(', ')}`
+  if (found.foldingIds !== undefined) return `its originator_id ${found.foldingIds}: ids that differ so would be one aggregate`
+  if (!found.versionKey) return 'it has no unique key on exactly (originator_id, originator_version): two saves of one version could both land'
+  return undefined
+}
+
+/**
+ * The `InvalidConfig` of a table found at opening that {@link tableProblem}
+ * refuses: it names the table and what is wrong.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const wrongTable = (table: string, problem: string): InvalidConfig =>
+  invalidConfig(`table ${table} exists, but ${problem}: it was not made by this version of eventfold`)
