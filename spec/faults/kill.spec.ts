@@ -10,9 +10,9 @@
  *
  * Then: no save is partly there, every acknowledged save is, versions run
  * 1…n per aggregate, the notification log reads cleanly from start to end,
- * and the store opens again. The run must not pass vacuously: enough saves
- * acknowledged, and enough kills landing while writers were running, and
- * while a save was in flight.
+ * and the store opens again. The run must not pass vacuously: a plain
+ * round's writer has a few saves acknowledged before its kill, and enough
+ * kills land while a save is in flight (some during a big one).
  *
  * To keep the run short, the next writer boots (loads its modules) while the
  * current one runs, and opens the store only once told to, after the kill.
@@ -42,7 +42,6 @@ const MIN_ACKS = 5
  * opening and first loads (one in ten), or else plain saves.
  */
 const roundKind = (round: number): 'big' | 'starting' | 'plain' => (round % 5 === 2 ? 'big' : round % 10 === 4 ? 'starting' : 'plain')
-const PLAIN_ROUNDS = Array.from({ length: KILLS }, (_, round) => roundKind(round)).filter((kind) => kind === 'plain').length
 
 /** Fits the `n`th acknowledgement: a predicate with a count, for `waitFor`, which shows it each line once and in order. */
 const nthAcknowledgement = (n: number) => {
@@ -257,9 +256,8 @@ const killLoop = async (target: Target) => {
         `(${report.events} events); kills mid-run ${tally.midRun}, mid-save ${tally.midSave} (big ${tally.midBigSave}), while starting ${tally.starting}; ` +
         `conflicts ${tally.conflicts}, other errors ${tally.errors}; ${(tally.waitingForBoot / 1000).toFixed(1)} s waiting for writers to boot`
     )
-    // Not vacuous: work was done, and the kills cut into it.
-    assert.ok(tally.acknowledged >= PLAIN_ROUNDS * MIN_ACKS, `only ${tally.acknowledged} saves acknowledged`)
-    assert.ok(tally.midRun >= KILLS / 3, `only ${tally.midRun} kills landed mid-run`)
+    // Not vacuous: every plain round had MIN_ACKS saves acknowledged before
+    // its kill (asserted round by round above), and the kills cut into saves.
     assert.ok(tally.midSave >= KILLS / 4, `only ${tally.midSave} kills landed mid-save`)
     assert.ok(tally.midBigSave >= 1, 'no kill landed during a big save')
     assert.ok(report.landed >= tally.acknowledged)
