@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { invalidArgument, type CodecError, type InvalidArgument, type StoreError } from '../errors/EventfoldError.js'
+import { isOriginatorId, notAnOriginatorId } from './originator-id.js'
 import type { CallerTransaction, InsertOptions, ListItemsOptions, RecordManager, StoredEvent } from '../store/RecordManager.js'
 import { traverseArray } from '../codec/traverse.js'
 import type { EventMapper } from './EventMapper.js'
@@ -67,10 +68,6 @@ export interface EventsOver {
 /** What the event at a snapshot's version decodes to: it is only counted, never decoded. */
 const BACKING: DomainEvent = Object.freeze({ originatorId: '', originatorVersion: 0, timestamp: new Date(0), topic: '', payload: Object.freeze({ type: '' }) })
 
-/** The event store's own check of an id from untyped code, before any store's rules. */
-const isOriginatorId = (id: unknown): id is string => typeof id === 'string' && id.length > 0
-
-const notAnOriginatorId = (): InvalidArgument => invalidArgument('the originator id must be a non-empty string')
 
 const over = (events: ReadonlyArray<DomainEvent>): EventsOver =>
   events[0] === BACKING ? { backed: true, events: events.slice(1) } : { backed: false, events: [] }
@@ -98,6 +95,9 @@ export const eventStore = (recordManager: RecordManager, mapper: EventMapper): E
             .then((items) => (E.isLeft(items) ? items : traverseArray(items.right, mapper.toDomain))),
   listEventsOver: (originatorId, snapshotVersion, lte) => () => {
     if (!isOriginatorId(originatorId)) return Promise.resolve(E.left(notAnOriginatorId()))
+    // Untyped code, or a snapshot row written by hand at version 0: the first version there can be is 1.
+    if (!Number.isSafeInteger(snapshotVersion) || snapshotVersion < 1)
+      return Promise.resolve(E.left(invalidArgument('the snapshot version must be a whole number from 1')))
     const bounds = lte === undefined ? { gt: snapshotVersion - 1 } : { gt: snapshotVersion - 1, lte }
     if (recordManager.decodeItems !== undefined) {
       return recordManager

@@ -29,6 +29,7 @@ import {
 import type { AggregateCache } from './AggregateCache.js'
 import { isKind, notAKind } from './kind-guard.js'
 import type { EventStore, EventsOver } from './EventStore.js'
+import { isOriginatorId, notAnOriginatorId } from './originator-id.js'
 import type { OnWarning } from './Warning.js'
 import { snapshotTopic, type Snapshot, type SnapshotStore } from './Snapshots.js'
 
@@ -133,11 +134,11 @@ export interface RepositoryOptions {
 }
 
 /** Why a snapshot was ignored: no event at its version. */
-const unbacked = (kind: AnyKind, version: number): DecodeError =>
+const unbacked = (kind: AnyKind, version: number, forgotten: boolean): DecodeError =>
   decodeError(
     snapshotTopic(kind),
     '',
-    `no event of this aggregate is at the snapshot's version ${version} (the events were deleted or restored without the snapshots, or the snapshot was written by hand): it was rebuilt from its events`
+    `no event of this aggregate is at the snapshot's version ${version} (the events were deleted or restored without the snapshots, or the snapshot was written by hand): it was rebuilt from its events, and the snapshot ${forgotten ? 'was deleted' : 'could not be deleted: delete it by hand, for once events reach its version it would be trusted'}`
   )
 
 /** The version asked for in `options`, checked: untyped code may pass anything, or a getter that throws. */
@@ -205,14 +206,20 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
         return E.right(aggregate as AggregateOf<K>)
       }
       // The events after a snapshot, if one backs it; else all of them, and a warning.
+      // Deleted, not just passed over: once new events reach its version it
+      // would look backed, and its state is not their fold.
+      const ignore = (snapshot: Snapshot) =>
+        (snapshots === undefined ? Promise.resolve(false) : snapshots.forget(id, snapshot.version)()).then((forgotten) => {
+          onWarning?.({ _tag: 'SnapshotIgnored', originatorId: id, version: snapshot.version, reason: unbacked(kind, snapshot.version, forgotten) })
+          return fold(undefined)
+        })
       const foldOver = (snapshot: Snapshot) =>
-        store
-          .listEventsOver(id, snapshot.version, version)()
-          .then((read) => {
-            if (E.isLeft(read) || read.right.backed) return finish(folded(E.map((over: EventsOver) => over.events)(read), snapshot))
-            onWarning?.({ _tag: 'SnapshotIgnored', originatorId: id, version: snapshot.version, reason: unbacked(kind, snapshot.version) })
-            return fold(undefined)
-          })
+        // A row at version 0, written by hand, has no event to back it.
+        !Number.isSafeInteger(snapshot.version) || snapshot.version < 1
+          ? ignore(snapshot)
+          : store
+              .listEventsOver(id, snapshot.version, version)()
+              .then((read) => (E.isLeft(read) || read.right.backed ? finish(folded(E.map((over: EventsOver) => over.events)(read), snapshot)) : ignore(snapshot)))
       // Start from the freshest known state (a cached aggregate, else a
       // snapshot), then fold only the events after it. A cached aggregate was
       // folded from events in this process; a snapshot is a row of its own
@@ -248,7 +255,7 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
     }) as Repository['load'],
     has: (id) =>
       pipe(
-        typeof id === 'string' && id.length > 0 ? store.recordManager.listItems(id, { limit: 1 }) : TE.left(invalidArgument('the originator id must be a non-empty string')),
+        isOriginatorId(id) ? store.recordManager.listItems(id, { limit: 1 }) : TE.left(notAnOriginatorId()),
         TE.chainW((first) => {
           const head = first[0]
           if (head === undefined) return TE.right(false)

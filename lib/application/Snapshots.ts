@@ -59,6 +59,12 @@ export interface SnapshotStore {
     aggregate: Aggregate<unknown, TypedEvent>,
     transaction?: CallerTransaction
   ) => TE.TaskEither<EventfoldError, void>
+  /**
+   * Deletes the snapshot of `id` at `version`, which no event backs: left in
+   * place, it would be folded over once new events reach its version, though
+   * it was never their fold. True if no such row is left; never fails.
+   */
+  readonly forget: (id: string, version: number) => T.Task<boolean>
 }
 
 /**
@@ -175,9 +181,23 @@ export const snapshotStore = (
     )
   }
 
+  // A snapshot is derived: deleting one costs at most a rebuild, even if a
+  // writer has just taken a good one at that version.
+  const forget: SnapshotStore['forget'] = (id, version) => () =>
+    recordManager.db
+      .deleteFrom(recordManager.tableName)
+      .where('originator_id', '=', id)
+      .where('originator_version', '=', version)
+      .execute()
+      .then(
+        () => true,
+        () => false
+      )
+
   return {
     recordManager,
     latest,
+    forget,
     // Lazy, as a TaskEither must be: the clock is read and the state encoded when the task runs.
     write: (kind, aggregate, transaction) => () => {
       try {

@@ -155,8 +155,36 @@ for (const dialect of await dialects()) {
       warnings.map((w) => [w._tag, w.version, w.reason._tag]),
       [['SnapshotIgnored', 9, 'DecodeError']]
     )
-    await expectRight(app.handle(Every3, id, deposit(50)))
-    assert.is((await expectRight(app.repository.get(Every3, id))).version, 6)
+    const reason = warnings[0]?.reason
+    assert.ok(reason?._tag === 'DecodeError' && reason.message.includes('was deleted'), JSON.stringify(reason))
+    assert.equal(versionsOf(await snapshotRows(app, id)), [3], 'the unbacked snapshot is gone; the backed one stays')
+    // Once the events reach version 9 it would have looked backed, and its
+    // state (version 3's) would have been folded over: they are the truth.
+    const more = [50, 60, 70, 80]
+    for (const amount of more) await expectRight(app.handle(Every3, id, deposit(amount)))
+    const caught = await expectRight(app.repository.get(Every3, id))
+    assert.is(caught.version, 9)
+    assert.equal(caught.state, expectedState('Ada', [10, 20, 30, 40, ...more]))
+    assert.equal(versionsOf(await snapshotRows(app, id)), [3, 6, 9], 'the snapshot at 9 is the fold of the events')
+    assert.equal(dataOf((await snapshotRows(app, id))[2]), caught.state)
+    assert.is(warnings.length, 1)
+  })
+
+  test('a snapshot row at version 0, which no event can back, is ignored and deleted; listEventsOver refuses such a version', async () => {
+    const { app, warnings } = await fresh({ persist: [Every3] })
+    const id = randomUUID()
+    await oneByOne(app, Every3, id, [10, 20]) // versions 1 to 3, a snapshot at 3
+    const [snapshot] = await expectRight(snapshotStore(app).listItems(id, { desc: true, limit: 1 }))
+    if (snapshot === undefined) return assert.unreachable('no snapshot at 3')
+    await expectRight(snapshotStore(app).insertItems([{ ...snapshot, originatorVersion: 0 }]))
+    const loaded = await expectRight(app.repository.get(Every3, id, { version: 2 }))
+    assert.equal(loaded.state, expectedState('Ada', [10]))
+    assert.equal(warnings.map((w) => [w._tag, w.version]), [['SnapshotIgnored', 0]])
+    assert.equal(versionsOf(await snapshotRows(app, id)), [3])
+    for (const bad of [0, -1, 1.5, Number.NaN, 10n as unknown as number]) {
+      const error = await expectLeft(app.eventStore.listEventsOver(id, bad, undefined))
+      assert.is(error._tag, 'InvalidArgument', String(bad))
+    }
   })
 
   test('takeSnapshot snapshots on demand, at the latest version or a given one; taking it again changes nothing', async () => {
