@@ -45,6 +45,19 @@ import { expectLeft, expectRight, freshTableName, storeConformance } from './con
 }
 
 {
+  // A database the caller opened to read integers as BigInt: the store still gives numbers.
+  const database = new BetterSqlite3(':memory:')
+  database.defaultSafeIntegers(true)
+  storeConformance(
+    'sqlite :memory:, a database that reads integers as BigInt',
+    (tableName) => expectRight(sqliteRecordManager({ database, tableName })),
+    async () => {
+      database.close()
+    }
+  )
+}
+
+{
   // Each record manager opens its own connection to the file, as separate processes would.
   const file = tempDatabase()
   storeConformance(

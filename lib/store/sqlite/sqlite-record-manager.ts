@@ -126,25 +126,27 @@ const open = (options: SqliteOptions): TE.TaskEither<StoreError, Opened> => {
 // rows
 // -------------------------------------------------------------------------------------
 
+// Integers through Number(): a database the caller opened with
+// defaultSafeIntegers(true) reads every one of them as a BigInt.
 interface ItemRow {
   readonly originator_id: string
-  readonly originator_version: number
+  readonly originator_version: number | bigint
   readonly topic: string
   readonly state: Uint8Array
 }
 
 const toItem = (r: ItemRow): StoredEvent => ({
   originatorId: r.originator_id,
-  originatorVersion: r.originator_version,
+  originatorVersion: Number(r.originator_version),
   topic: r.topic,
   // better-sqlite3 returns a Buffer, which is a Uint8Array.
   state: r.state
 })
 
-const toNotification = (r: ItemRow & { readonly id: number }): Notification => ({
-  id: r.id,
+const toNotification = (r: ItemRow & { readonly id: number | bigint }): Notification => ({
+  id: Number(r.id),
   originatorId: r.originator_id,
-  originatorVersion: r.originator_version,
+  originatorVersion: Number(r.originator_version),
   topic: r.topic,
   state: r.state,
   position: String(r.id)
@@ -213,7 +215,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
   const decodeItems = decodeItemsWith(SQLITE_RULES, (originatorId, bounds, decode) =>
     readRows(
       () => itemsOf(originatorId, bounds),
-      decodeRows((r: ItemRow) => decode(r.originator_id, r.originator_version, r.topic, r.state))
+      decodeRows((r: ItemRow) => decode(r.originator_id, Number(r.originator_version), r.topic, r.state))
     )
   )
 
@@ -254,7 +256,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
         .selectFrom(tableName)
         .select((eb) => eb.fn.max('id').as('max'))
         .executeTakeFirst()
-      return row?.max ?? 0
+      return Number(row?.max ?? 0)
     }, classifySqliteError())
 
   return closable({
