@@ -68,7 +68,6 @@ export interface EventsOver {
 /** What the event at a snapshot's version decodes to: it is only counted, never decoded. */
 const BACKING: DomainEvent = Object.freeze({ originatorId: '', originatorVersion: 0, timestamp: new Date(0), topic: '', payload: Object.freeze({ type: '' }) })
 
-
 const over = (events: ReadonlyArray<DomainEvent>): EventsOver =>
   events[0] === BACKING ? { backed: true, events: events.slice(1) } : { backed: false, events: [] }
 

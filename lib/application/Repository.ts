@@ -205,16 +205,16 @@ export const repository = (store: EventStore, registry: TopicRegistry, options: 
         if (version === undefined) cache?.offer(aggregate)
         return E.right(aggregate as AggregateOf<K>)
       }
-      // The events after a snapshot, if one backs it; else all of them, and a warning.
-      // Deleted, not just passed over: once new events reach its version it
-      // would look backed, and its state is not their fold.
+      // An unbacked snapshot is deleted, not just passed over: once new events
+      // reached its version it would look backed, and its state is not their fold.
       const ignore = (snapshot: Snapshot) =>
         (snapshots === undefined ? Promise.resolve(false) : snapshots.forget(id, snapshot.version)()).then((forgotten) => {
           onWarning?.({ _tag: 'SnapshotIgnored', originatorId: id, version: snapshot.version, reason: unbacked(kind, snapshot.version, forgotten) })
           return fold(undefined)
         })
+      // The events after a snapshot, if one backs it; else all of them, and a
+      // warning. A row at version 0, written by hand, has no event to back it.
       const foldOver = (snapshot: Snapshot) =>
-        // A row at version 0, written by hand, has no event to back it.
         !Number.isSafeInteger(snapshot.version) || snapshot.version < 1
           ? ignore(snapshot)
           : store
