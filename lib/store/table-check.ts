@@ -17,6 +17,33 @@ import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
 export const RECORD_COLUMNS = ['id', 'originator_id', 'originator_version', 'topic', 'state'] as const
 
 /**
+ * Whether the key columns of a unique index are exactly (originator_id,
+ * originator_version), in either order: the key the concurrency guarantee
+ * rests on. Names are as the catalogue gives them, lower case.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const isVersionKey = (columns: ReadonlyArray<string>): boolean =>
+  columns.length === 2 && columns.includes('originator_id') && columns.includes('originator_version')
+
+/**
+ * What a store found of a table at opening.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface TableFound {
+  /** The columns this store needs. */
+  readonly required: ReadonlyArray<string>
+  readonly columns: ReadonlyArray<string>
+  /** Why ids that differ would compare equal, if they would. */
+  readonly foldingIds: string | undefined
+  /** Whether a whole unique key holds exactly (originator_id, originator_version). */
+  readonly versionKey: boolean
+}
+
+/**
  * What is wrong with a table found at opening, checked the same way on every
  * store: a missing column (of `required`), else ids that do not compare
  * exactly, else no whole unique key on (originator_id, originator_version).
@@ -25,13 +52,7 @@ export const RECORD_COLUMNS = ['id', 'originator_id', 'originator_version', 'top
  * @category utils
  * @since 0.1.0
  */
-export const tableProblem = (found: {
-  readonly required: ReadonlyArray<string>
-  readonly columns: ReadonlyArray<string>
-  /** Why ids that differ would compare equal, if they would. */
-  readonly foldingIds: string | undefined
-  readonly versionKey: boolean
-}): string | undefined => {
+export const tableProblem = (found: TableFound): string | undefined => {
   const missing = found.required.filter((c) => !found.columns.includes(c))
   if (missing.length > 0) return `it has no column(s) ${missing.join(', ')}`
   if (found.foldingIds !== undefined) return `its originator_id ${found.foldingIds}: ids that differ so would be one aggregate`

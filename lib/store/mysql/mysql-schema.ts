@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely } from 'kysely'
 import type { RecordsDatabase } from '../RecordManager.js'
-import { RECORD_COLUMNS, tableProblem, wrongTable } from '../table-check.js'
+import { isVersionKey, RECORD_COLUMNS, tableProblem, wrongTable } from '../table-check.js'
 
 // -------------------------------------------------------------------------------------
 // constants
@@ -126,7 +126,7 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
     required: COLUMNS,
     columns: rows.map((r) => String(r.name).toLowerCase()),
     foldingIds: typeof idCollationFound === 'string' && !/_bin$/i.test(idCollationFound) ? `compares with ${idCollationFound}, which folds case or accents` : undefined,
-    versionKey: [...byIndex.values()].some((c) => c.length === 2 && c.includes('originator_id') && c.includes('originator_version'))
+    versionKey: [...byIndex.values()].some(isVersionKey)
   })
   if (problem !== undefined) throw new WrongShape(tableName, problem)
   await syncSequence(db, tableName)

@@ -12,19 +12,8 @@ import * as TE from 'fp-ts/lib/TaskEither.js'
 import { sql, type Kysely } from 'kysely'
 import type { InvalidConfig, StoreError } from '../../errors/EventfoldError.js'
 import type { RecordsDatabase } from '../RecordManager.js'
-import { RECORD_COLUMNS, tableProblem, wrongTable } from '../table-check.js'
+import { isVersionKey, RECORD_COLUMNS, tableProblem, wrongTable, type TableFound } from '../table-check.js'
 import { classifySqliteError } from './sqlite-errors.js'
-
-/** The key the concurrency guarantee rests on: one row per version of an aggregate. */
-const VERSION_KEY = ['originator_id', 'originator_version'] as const
-
-interface Found {
-  readonly columns: ReadonlyArray<string>
-  /** Whether originator_id compares as BINARY: 'a' is neither 'A' nor 'a '. */
-  readonly binaryIds: boolean
-  /** Whether a whole unique index holds exactly the version key, its ids in BINARY. */
-  readonly versionKey: boolean
-}
 
 const createTable = (db: Kysely<RecordsDatabase>, tableName: string): Promise<void> =>
   // `id INTEGER PRIMARY KEY` aliases the rowid: ids start at 1, and a
@@ -37,10 +26,10 @@ const createTable = (db: Kysely<RecordsDatabase>, tableName: string): Promise<vo
     .addColumn('originator_version', 'integer', (c) => c.notNull())
     .addColumn('topic', 'text', (c) => c.notNull())
     .addColumn('state', 'blob', (c) => c.notNull())
-    .addUniqueConstraint(`${tableName}_originator_uq`, [...VERSION_KEY])
+    .addUniqueConstraint(`${tableName}_originator_uq`, ['originator_id', 'originator_version'])
     .execute()
 
-const inspect = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<Found> => {
+const inspect = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<TableFound> => {
   const columns = (await sql<{ readonly name: string }>`select name from pragma_table_info(${tableName})`.execute(db)).rows.map((c) => c.name)
   // SQLite tells no column's collation, but a comparison through the column
   // uses it: an empty read of the column, unioned with 'a', carries it.
@@ -58,11 +47,16 @@ const inspect = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<
     if (Number(index.partial) !== 0) continue
     const keys = (await sql<{ readonly name: string | null; readonly coll: string }>`
       select name, coll from pragma_index_xinfo(${index.name}) where key = 1`.execute(db)).rows
-    const names = keys.map((k) => k.name ?? '').sort()
+    // An index's own collation on the id may fold case where the column does not.
     const ids = keys.find((k) => k.name === 'originator_id')
-    if (names.length === 2 && names[0] === VERSION_KEY[0] && names[1] === VERSION_KEY[1] && ids?.coll.toUpperCase() === 'BINARY') versionKey = true
+    if (isVersionKey(keys.map((k) => k.name ?? '')) && ids?.coll.toUpperCase() === 'BINARY') versionKey = true
   }
-  return { columns, binaryIds: probe !== undefined && Number(probe.folds) === 0, versionKey }
+  return {
+    required: RECORD_COLUMNS,
+    columns,
+    foldingIds: probe !== undefined && Number(probe.folds) === 0 ? undefined : 'compares without case or trailing spaces',
+    versionKey
+  }
 }
 
 /**
@@ -80,12 +74,7 @@ export const ensureSqliteTable = (db: Kysely<RecordsDatabase>, tableName: string
       return inspect(db, tableName)
     }, classifySqliteError()),
     TE.chainEitherKW((found) => {
-      const problem = tableProblem({
-        required: RECORD_COLUMNS,
-        columns: found.columns,
-        foldingIds: found.binaryIds ? undefined : 'compares without case or trailing spaces',
-        versionKey: found.versionKey
-      })
+      const problem = tableProblem(found)
       return problem === undefined ? E.right(undefined) : E.left(wrongTable(tableName, problem))
     })
   )
