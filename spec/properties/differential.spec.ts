@@ -146,7 +146,12 @@ const text = fc.oneof(
 /** Any valid Date, from -271821 to +275760. */
 const date = fc.date({ noInvalidDate: true })
 
-const amount = fc.oneof(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.double({ noNaN: true, noDefaultInfinity: true }))
+/** Now and then -0, which JSON cannot carry: a save that holds it must be refused whole, on every store. */
+const amount = fc.oneof(
+  { weight: 20, arbitrary: fc.integer({ min: -1_000_000, max: 1_000_000 }) },
+  { weight: 20, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
+  { weight: 1, arbitrary: fc.constant(-0) }
+)
 
 const open = fc.record({ type: fc.constant('Open' as const), owner: text, at: date })
 
@@ -224,7 +229,13 @@ const applicationPort = (app: Application): Port => ({
   }
 })
 
-/** The model: aggregates in memory, and a save that succeeds when every version it expects is the current one. */
+/** What the library says of an event JSON cannot carry: -0 is the only such value the arbitraries draw. */
+const UNFAITHFUL = 'EncodeError: the encoded event is not faithful JSON: -0 is written as 0'
+
+/**
+ * The model: aggregates in memory, and a save that succeeds when every version it expects is the current one.
+ * An event that holds -0 refuses the whole save, before any version is compared, as the library's encoding does.
+ */
 interface Model extends Port {
   readonly log: Array<{ readonly originatorId: string; readonly originatorVersion: number; readonly payload: AccountEvent }>
 }
@@ -236,6 +247,7 @@ const modelPort = (): Model => {
     log,
     load: async (id) => current.get(id) ?? Account.initial(id),
     save: async (aggregates) => {
+      if (aggregates.some((a) => a.pending.some((e) => e.type === 'Deposited' && Object.is(e.amount, -0)))) return UNFAITHFUL
       if (aggregates.some((a) => expectedVersion(a) !== (current.get(a.id)?.version ?? 0))) return 'conflict'
       for (const a of aggregates) {
         a.pending.forEach((payload, i) => log.push({ originatorId: a.id, originatorVersion: expectedVersion(a) + i + 1, payload }))
@@ -392,6 +404,30 @@ const mysqlStore = async (url: string): Promise<Store> => {
   }
 }
 
+/**
+ * Run first, whatever the seed: a stale save of a new aggregate holding -0, refused whole, then a fresh save of
+ * it. CI drew it once, when the model did not yet know that -0 is refused.
+ */
+const minusZero: Scenario = {
+  ids: ['a', 'İ', 'i'],
+  steps: [
+    {
+      kind: 'stale',
+      target: 0,
+      age: 0,
+      commands: [
+        { type: 'Open', owner: '', at: new Date(0) },
+        { type: 'Deposit', amounts: [-0, 0], memo: '' }
+      ],
+      fresh: []
+    },
+    { kind: 'save', parts: [{ target: 0, commands: [{ type: 'Deposit', amounts: [0], memo: '' }] }] }
+  ],
+  cipherKey: undefined,
+  compressor: undefined,
+  clockStart: 0
+}
+
 const RUNS = Number(process.env['FAST_CHECK_RUNS'] ?? 200)
 const SEED = process.env['FAST_CHECK_SEED'] === undefined ? undefined : Number(process.env['FAST_CHECK_SEED'])
 
@@ -416,7 +452,7 @@ test.after(
 
 test(`random command sequences give the same outcomes, states, events and log on every store (${RUNS} runs)`, async ({ stores }) => {
   const started = performance.now()
-  const seen = { conflicts: 0, saves: 0, refused: 0, encrypted: 0, compressed: 0 }
+  const seen = { conflicts: 0, saves: 0, refused: 0, unfaithful: 0, encrypted: 0, compressed: 0 }
   await fc.assert(
     fc.asyncProperty(scenario, async (s) => {
       const options = (): ApplicationOptions => {
@@ -459,6 +495,7 @@ test(`random command sequences give the same outcomes, states, events and log on
         for (const outcome of expected) {
           if (outcome === 'conflict') seen.conflicts++
           else if (outcome === 'saved') seen.saves++
+          else if (outcome === UNFAITHFUL) seen.unfaithful++
           else seen.refused++
         }
         if (s.cipherKey !== undefined) seen.encrypted++
@@ -467,11 +504,11 @@ test(`random command sequences give the same outcomes, states, events and log on
         for (const app of apps) await app.close()
       }
     }),
-    { numRuns: RUNS, includeErrorInReport: true, ...(SEED === undefined ? {} : { seed: SEED }) }
+    { numRuns: RUNS, includeErrorInReport: true, examples: [[minusZero]], ...(SEED === undefined ? {} : { seed: SEED }) }
   )
   console.log(
     `  ${RUNS} runs on ${stores.map((s) => s.name).join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s: ` +
-      `${seen.saves} saves, ${seen.conflicts} refused as stale, ${seen.refused} refused by the domain; ` +
+      `${seen.saves} saves, ${seen.conflicts} refused as stale, ${seen.refused} refused by the domain, ${seen.unfaithful} refused for -0; ` +
       `${seen.encrypted} runs encrypted, ${seen.compressed} compressed`
   )
   // Not vacuous: the runs did save, and did meet stale saves.
