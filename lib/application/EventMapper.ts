@@ -9,7 +9,7 @@ import type { AnyKind } from '../kind/AggregateKind.js'
 import type { TopicRegistry } from '../kind/TopicRegistry.js'
 import type { Transcoder } from '../codec/Transcoder.js'
 import { readBackProblem } from '../codec/identity.js'
-import { fromValidation } from '../codec/validation.js'
+import { fromValidation, thrownMessage } from '../codec/validation.js'
 import type { TypedEvent } from '../domain/Decider.js'
 import type { DomainEvent } from '../domain/DomainEvent.js'
 import { decodeError, encodeError, messageOf, unknownTopic, type CodecError } from '../errors/EventfoldError.js'
@@ -99,11 +99,13 @@ export const eventMapper = (registry: TopicRegistry, transcoder: Transcoder): Ev
         : transcoder.fromBytes(topic, state, transcoder.encrypted ? placeOf(originatorId, originatorVersion, topic) : undefined)
     if (E.isLeft(envelope)) return envelope
     let payload: E.Either<CodecError, unknown>
+    // Errors are logged: those about data that was stored encrypted do not quote it.
+    const quote = !transcoder.encrypted
     try {
-      payload = entry.reader.read(topic, envelope.right.version, envelope.right.data)
+      payload = entry.reader.read(topic, envelope.right.version, envelope.right.data, quote)
     } catch (e) {
       // An Upcaster may be written by hand: one that throws is a DecodeError too.
-      return E.left(decodeError(topic, '', `the reader of ${entry.topic} threw: ${messageOf(e)}`))
+      return E.left(decodeError(topic, '', `the reader of ${entry.topic} threw: ${thrownMessage(e, quote)}`))
     }
     if (E.isLeft(payload)) return payload
     const event = withType(entry.type, payload.right)

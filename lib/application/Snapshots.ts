@@ -20,6 +20,7 @@ import type { TypedEvent } from '../domain/Decider.js'
 import { decodeError, encodeError, invalidArgument, messageOf, type EventfoldError, type StoreError } from '../errors/EventfoldError.js'
 import type { CallerTransaction, RecordManager } from '../store/RecordManager.js'
 import { readBackProblem } from '../codec/identity.js'
+import { thrownMessage } from '../codec/validation.js'
 import { placeOf } from './EventMapper.js'
 import type { OnWarning } from './Warning.js'
 
@@ -114,11 +115,13 @@ export const snapshotStore = (
       item.topic === snapshotTopic(kind) ? E.right(item) : E.left(invalidArgument(`snapshot topic ${item.topic} is not ${snapshotTopic(kind)}`)),
       E.chainW((i) => bytes.fromBytes(i.topic, i.state, placeOf(i.originatorId, i.originatorVersion, i.topic))),
       E.chainW((envelope) => {
+        // The warning is logged: one about a state that was stored encrypted does not quote it.
+        const quote = !bytes.encrypted
         try {
-          return settings.state.read(item.topic, envelope.version, envelope.data)
+          return settings.state.read(item.topic, envelope.version, envelope.data, quote)
         } catch (e) {
           // A hand-written reader that throws: the snapshot is ignored, like any other that does not decode.
-          return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${messageOf(e)}`))
+          return E.left(decodeError(item.topic, '', `the snapshot reader threw: ${thrownMessage(e, quote)}`))
         }
       })
     )

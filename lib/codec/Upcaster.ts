@@ -10,9 +10,9 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts'
-import { decodeError, messageOf, type DecodeError } from '../errors/EventfoldError.js'
+import { decodeError, type DecodeError } from '../errors/EventfoldError.js'
 import { decodesToItself } from './identity.js'
-import { fromValidation } from './validation.js'
+import { fromValidation, thrownMessage } from './validation.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -47,8 +47,13 @@ export interface Upcaster<A> {
   readonly version: number
   /** The newest version's codec. */
   readonly codec: t.Type<A, unknown, unknown>
-  /** Reads data stored at `version` and lifts it to the newest shape. */
-  readonly read: (topic: string, version: number, data: unknown) => E.Either<DecodeError, A>
+  /**
+   * Reads data stored at `version` and lifts it to the newest shape. With
+   * `quote` false, an error names what was expected but quotes neither the
+   * data nor what a codec or step threw (eventfold passes false for data that
+   * was stored encrypted; a reader written by hand should do the same).
+   */
+  readonly read: (topic: string, version: number, data: unknown, quote?: boolean) => E.Either<DecodeError, A>
   /** Adds a newer version: its codec, and the step from the current newest. */
   readonly to: <B>(codec: t.Type<B, unknown, unknown>, up: (previous: A) => B) => Upcaster<B>
 }
@@ -62,7 +67,7 @@ const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => {
   return {
     version: versions.length,
     codec: (versions[versions.length - 1] as Version).codec as t.Type<A, unknown, unknown>,
-    read: (topic, version, data) => {
+    read: (topic, version, data, quote = true) => {
       const start = versions[version - 1]
       if (!Number.isSafeInteger(version) || start === undefined) {
         return E.left(decodeError(topic, '', `stored version ${version} is not one of versions 1 to ${versions.length} this code knows`))
@@ -72,9 +77,9 @@ const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => {
         validation = (decoders[version - 1] as (data: unknown) => t.Validation<unknown>)(data)
       } catch (e) {
         // A codec that throws is a defect in the codec: report it like any other failure to decode.
-        return E.left(decodeError(topic, '', `the codec ${start.codec.name} threw: ${messageOf(e)}`))
+        return E.left(decodeError(topic, '', `the codec ${start.codec.name} threw: ${thrownMessage(e, quote)}`))
       }
-      const decoded = fromValidation(topic)(validation)
+      const decoded = fromValidation(topic, quote)(validation)
       if (E.isLeft(decoded)) {
         // An old version's failure says which version it was read as.
         return version === versions.length
@@ -90,13 +95,13 @@ const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => {
         try {
           value = step(value)
         } catch (e) {
-          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster threw: ${messageOf(e)}`))
+          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster threw: ${thrownMessage(e, quote)}`))
         }
         let fits: boolean
         try {
           fits = target.is(value)
         } catch (e) {
-          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the codec ${target.name} threw: ${messageOf(e)}`))
+          return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the codec ${target.name} threw: ${thrownMessage(e, quote)}`))
         }
         if (!fits) {
           return E.left(decodeError(topic, `upcast v${v}→v${v + 1}`, `the upcaster's result does not fit ${target.name}`))

@@ -121,6 +121,29 @@ test('data that does not fit its own version is a DecodeError; an old version sa
   assert.not.match(newest.message, /as version/)
 })
 
+test('with quote false, errors name what was expected but quote neither the data nor what a codec or step threw', () => {
+  const SECRET = '078-05-1120'
+  // Quoted by default: the same calls below would fail without quote false.
+  assert.match(leftOf(() => User.read(TOPIC, 1, { name: 0 })).message, 'got 0')
+  const misfit = leftOf(() => User.read(TOPIC, 3, { first: SECRET, last: 'L', since: SECRET }, false))
+  assert.is(misfit.path, 'since')
+  assert.is(misfit.message, 'expected DateFromISOString (not quoted: the data was stored encrypted)')
+  const old = leftOf(() => User.read(TOPIC, 1, { name: [SECRET] }, false))
+  assert.is(old.message, 'as version 1: expected string (not quoted: the data was stored encrypted)')
+  const Throwing = upcast(V1).to(V2, (v1): U2 => {
+    throw new Error(`cannot split ${v1.name}`)
+  })
+  assert.match(leftOf(() => Throwing.read(TOPIC, 1, { name: SECRET })).message, SECRET)
+  const thrown = leftOf(() => Throwing.read(TOPIC, 1, { name: SECRET }, false))
+  assert.equal(thrown, { _tag: 'DecodeError', topic: TOPIC, path: 'upcast v1→v2', message: 'the upcaster threw: not quoted: the data was stored encrypted' })
+  // A codec's own message may quote the value: it is left out too.
+  const Loud = new t.Type<string, string, unknown>('Loud', t.string.is, (u, c) => t.failure(u, c, `no good: ${String(u)}`), String)
+  assert.match(leftOf(() => current(Loud).read(TOPIC, 1, SECRET)).message, SECRET)
+  assert.is(leftOf(() => current(Loud).read(TOPIC, 1, SECRET, false)).message, 'expected Loud (not quoted: the data was stored encrypted)')
+  const Throws = new t.Type<string, string, unknown>('Throws', (_u): _u is string => false, (u) => { throw new Error(`bad ${String(u)}`) }, String)
+  assert.is(leftOf(() => current(Throws).read(TOPIC, 1, SECRET, false)).message, 'the codec Throws threw: not quoted: the data was stored encrypted')
+})
+
 test('to() returns a new chain and leaves the one it extends as it was, so chains can branch', () => {
   const base = upcast(V1)
   const left = base.to(V2, split)

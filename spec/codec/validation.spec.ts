@@ -98,6 +98,15 @@ test('a value neither JSON nor String can show does not make it throw', () => {
   assert.match(error.message, /^expected string, got /)
 })
 
+test('with quote false, the message names the type expected and quotes neither the value nor the codec\'s own message', () => {
+  const quiet = fromValidation('People.Registered', false)
+  const error = leftOf(() => quiet(Person.decode({ name: 'Ada', address: { city: 'c', zip: 'SW1A 1AA' }, tags: [] })))
+  assert.equal(error, decodeError('People.Registered', 'address.zip', 'expected number (not quoted: the data was stored encrypted)'))
+  const Loud = new t.Type<string, string, unknown>('Loud', t.string.is, (u, c) => t.failure(u, c, `no good: ${String(u)}`), String)
+  assert.is(leftOf(() => toDecodeError(Loud.decode('SW1A 1AA'))).message, 'no good: SW1A 1AA')
+  assert.is(leftOf(() => quiet(Loud.decode('SW1A 1AA'))).message, 'expected Loud (not quoted: the data was stored encrypted)')
+})
+
 test('pathOf joins the keys of a validation error, without the empty root key', () => {
   const errors = leftOf(() => Person.decode({ name: 'Ada', address: { city: 'c', zip: 1 }, tags: [1] }))
   const first = errors[0]
