@@ -8,6 +8,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCMTypes } from 'node:crypto'
 import * as E from 'fp-ts/lib/Either.js'
 import { cipherError, invalidConfig, type CipherError, type InvalidConfig } from '../errors/EventfoldError.js'
+import { typeName } from './type-name.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -53,6 +54,8 @@ export const encodedRandomBytes = (n: 16 | 24 | 32 = 32): string => randomBytes(
  * @since 0.1.0
  */
 export const aesGcm = (base64Key: string): E.Either<InvalidConfig, Cipher> => {
+  // Untyped callers: a Buffer or nothing at all is a key error, not a TypeError.
+  if (typeof base64Key !== 'string') return E.left(invalidConfig(`the cipher key must be a base64 string, not ${typeName(base64Key)}`))
   const trimmed = base64Key.trim()
   if (!BASE64.test(trimmed) || trimmed.length === 0) {
     return E.left(invalidConfig('the cipher key is not base64'))
@@ -77,6 +80,7 @@ export const aesGcm = (base64Key: string): E.Either<InvalidConfig, Cipher> => {
         (e) => cipherError(`encryption failed: ${String(e)}`)
       ),
     decrypt: (sealed, associated) => {
+      if (!(sealed instanceof Uint8Array)) return E.left(cipherError(`the stored state must be bytes, not ${typeName(sealed)}`))
       if (sealed.length < NONCE + TAG) {
         return E.left(cipherError('the stored state is too short to be encrypted (truncated, or not encrypted)'))
       }

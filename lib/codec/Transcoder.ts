@@ -27,6 +27,7 @@ import {
   type EncodeError
 } from '../errors/EventfoldError.js'
 import type { Cipher } from './Cipher.js'
+import { typeName } from './type-name.js'
 import {
   BROTLI_MARKER,
   compressor as compressorNamed,
@@ -265,6 +266,8 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
     encrypted: cipher !== undefined,
     toBytes: (topic, data, timestamp, version = 1, place) => {
       if (badLimit !== undefined) return E.left(encodeError(topic, badLimit))
+      // Any realm's Date: instanceof would refuse one made in another vm context.
+      if (Object.prototype.toString.call(timestamp) !== '[object Date]') return E.left(encodeError(topic, `the timestamp must be a Date, not ${typeName(timestamp)}`))
       if (Number.isNaN(timestamp.getTime())) return E.left(encodeError(topic, 'the timestamp is an invalid Date'))
       // What fromBytes would refuse to read back is refused here.
       if (!Number.isSafeInteger(version) || version < 1) return E.left(encodeError(topic, `the schema version ${version} is not a positive integer`))
@@ -299,6 +302,7 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       return E.right(marked)
     },
     fromBytes: (topic, state, place) => {
+      if (!(state instanceof Uint8Array)) return E.left(decodeError(topic, '', `the stored state must be bytes, not ${typeName(state)}`))
       let bytes = state
       if (cipher !== undefined) {
         if (bytes[0] !== ENCRYPTED_MARKER) return E.left(notEncrypted())
@@ -323,6 +327,10 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       return envelopeOf(topic, text)
     },
     fromText: (topic, text) =>
-      cipher === undefined ? envelopeOf(topic, text) : E.left(notEncrypted())
+      typeof text !== 'string'
+        ? E.left(decodeError(topic, '', `the stored state must be text, not ${typeName(text)}`))
+        : cipher === undefined
+          ? envelopeOf(topic, text)
+          : E.left(notEncrypted())
   }
 }

@@ -126,6 +126,25 @@ test('a key that is not base64 is an InvalidConfig', () => {
   }
 })
 
+test('a key that is no string (from untyped code) is an InvalidConfig that does not show it', () => {
+  const raw = Buffer.alloc(32, 7)
+  for (const key of [undefined, null, raw, 32, { key: 'x' }]) {
+    const error = leftOf(() => aesGcm(key as unknown as string), String(key))
+    assert.is(error._tag, 'InvalidConfig', String(key))
+    assert.match(error.message, /^the cipher key must be a base64 string, not /)
+  }
+  assert.is(leftOf(() => aesGcm(raw as unknown as string)).message, 'the cipher key must be a base64 string, not a Uint8Array')
+})
+
+test('sealed state that is not bytes (from untyped code) is a CipherError, not an exception', () => {
+  const cipher = cipherOf(encodedRandomBytes())
+  for (const sealed of [null, undefined, 'text', [1, 2, 3]]) {
+    const error = leftOf(() => cipher.decrypt(sealed as unknown as Uint8Array), String(sealed))
+    assert.is(error._tag, 'CipherError', String(sealed))
+    assert.match(error.message, /^the stored state must be bytes, not /)
+  }
+})
+
 test('a key surrounded by white space is read without it', () => {
   const key = encodedRandomBytes()
   const sealed = rightOf(() => cipherOf(key).encrypt(text))

@@ -243,6 +243,33 @@ test('the error names the topic it was reading', () => {
   assert.ok(error._tag === 'DecodeError' && error.topic === 'spec#Other.Thing')
 })
 
+test('arguments of the wrong type (from untyped code) are errors, never exceptions', () => {
+  for (const t of [plain, sealed, both]) {
+    for (const state of [null, undefined, 'text', [123]]) {
+      const error = leftOf(() => t.fromBytes(topic, state as unknown as Uint8Array), String(state))
+      assert.equal(error, { _tag: 'DecodeError', topic, path: '', message: error.message }, String(state))
+      assert.match(error.message, /^the stored state must be bytes, not /)
+    }
+    for (const stamp of ['2024-02-29T12:34:56.789Z', 1709210096789, null, undefined]) {
+      const error = leftOf(() => t.toBytes(topic, data, stamp as unknown as Date), String(stamp))
+      assert.is(error._tag, 'EncodeError', String(stamp))
+      assert.match(error.message, /^the timestamp must be a Date, not /)
+    }
+  }
+  for (const text of [null, undefined, 7, Buffer.from('{}')]) {
+    const error = leftOf(() => plain.fromText(topic, text as unknown as string), String(text))
+    assert.is(error.message, `the stored state must be text, not ${text === null ? 'null' : text instanceof Uint8Array ? 'a Uint8Array' : `a value of type ${typeof text}`}`)
+  }
+})
+
+test('a Date made in another realm is a Date', async () => {
+  const { runInNewContext } = await import('node:vm')
+  const foreign = runInNewContext('new Date("2024-02-29T12:34:56.789Z")') as Date
+  assert.not.ok(foreign instanceof Date)
+  const bytes = rightOf(() => plain.toBytes(topic, data, foreign))
+  assert.is(rightOf(() => plain.fromBytes(topic, bytes)).timestamp.getTime(), timestamp.getTime())
+})
+
 test('what toBytes cannot write faithfully is an EncodeError, never an exception', () => {
   const tc = transcoder()
   const throwing = {
