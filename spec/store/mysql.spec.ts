@@ -190,6 +190,83 @@ if (url !== undefined) {
     await (await expectRight(mysqlRecordManager({ url, tableName }))).close()
   })
 
+  test('on a table made by other hands whose primary key is the version key, a duplicate version is a ConcurrencyError, a duplicate id a StoreFailure', async () => {
+    const tableName = freshTableName('my')
+    extraTables.push(tableName)
+    const admin = await adminConnection(url)
+    try {
+      await admin.query(`CREATE TABLE ${tableName} (id BIGINT NOT NULL, originator_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+        originator_version INT UNSIGNED NOT NULL, topic VARCHAR(255) NOT NULL, state LONGBLOB NOT NULL,
+        PRIMARY KEY (originator_id, originator_version), UNIQUE KEY notification_id (id)) ENGINE=InnoDB`)
+      const rm = await expectRight(mysqlRecordManager({ url, tableName }))
+      try {
+        // An id that spells the key eventfold's own table has on its ids is the caller's data, not the key.
+        const id = "for key 'PRIMARY'"
+        await expectRight(rm.insertItems([item(id, 1)]))
+        const duplicate = await expectLeft(rm.insertItems([item(id, 1)]))
+        assert.is(duplicate._tag, 'ConcurrencyError', duplicate.message)
+        // A row written behind the sequence's back takes the next id.
+        await admin.query(`INSERT INTO ${tableName} (id, originator_id, originator_version, topic, state) VALUES (2, 'x', 1, 't', '{}')`)
+        const taken = await expectLeft(rm.insertItems([item(randomUUID(), 1)]))
+        assert.is(taken._tag, 'StoreFailure')
+        assert.match(taken.message, 'notification id already taken')
+      } finally {
+        await rm.close()
+      }
+    } finally {
+      await admin.end()
+    }
+  })
+
+  test("on eventfold's own table, an originator id that spells its key's name is still a ConcurrencyError when its version is taken", async () => {
+    const rm = await open()
+    const id = "x' for key 'PRIMARY'"
+    await expectRight(rm.insertItems([item(id, 1)]))
+    assert.is((await expectLeft(rm.insertItems([item(id, 1)])))._tag, 'ConcurrencyError')
+  })
+
+  /** Runs `during` while another session holds the writers' lock of `tableName` (its sequence row), then lets go. */
+  const whileLocked = async <A>(tableName: string, during: () => Promise<A>): Promise<A> => {
+    const holder = await adminConnection(url)
+    try {
+      await holder.query('START TRANSACTION')
+      await holder.query('SELECT last_id FROM eventfold_sequence WHERE table_name = ? FOR UPDATE', [tableName])
+      return await during()
+    } finally {
+      await holder.query('ROLLBACK').catch(() => undefined)
+      await holder.end()
+    }
+  }
+
+  test("opening gives StoreUnavailable within connectTimeoutMs while another session holds the writers' lock", async () => {
+    const rm = await open()
+    const started = Date.now()
+    const error = await whileLocked(rm.tableName, () => expectLeft(mysqlRecordManager({ url, tableName: rm.tableName, connectTimeoutMs: 1000 })))
+    const waited = Date.now() - started
+    assert.is(error._tag, 'StoreUnavailable')
+    assert.match(error.message, 'within 1000 ms')
+    // It waited for the lock until innodb_lock_wait_timeout (50 s by default) before.
+    assert.ok(waited < 4000, `settled after ${waited} ms`)
+  })
+
+  test("close() returns after its grace even while a save waits on a lock another session holds; the save gets an error", async () => {
+    const rm = await expectRight(mysqlRecordManager({ url, tableName: freshTableName('my') }))
+    extraTables.push(rm.tableName)
+    const { save, closedAfter } = await whileLocked(rm.tableName, async () => {
+      const save = rm.insertItems([item(randomUUID(), 1)])()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const started = Date.now()
+      await rm.close()
+      const closedAfter = Date.now() - started
+      // Held past the close: it waited for the lock until the session let go before.
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      return { save, closedAfter }
+    })
+    assert.ok(closedAfter >= 4500 && closedAfter < 8000, `closed after ${closedAfter} ms (5 s of grace, then at most 1 s)`)
+    const saved = await save
+    assert.ok(E.isLeft(saved), 'the save that waited did not report success on a closed store')
+  })
+
   test('opening the store twice on one table is harmless', async () => {
     const rm = await open()
     await expectRight(rm.insertItems([item(randomUUID(), 1)]))

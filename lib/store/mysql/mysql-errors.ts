@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type { TableKeys } from './mysql-schema.js'
 import {
   concurrencyError,
   storeFailure,
@@ -49,7 +50,9 @@ const UNAVAILABLE = new Set([
   'ER_CLIENT_INTERACTION_TIMEOUT',
   'ER_HOST_IS_BLOCKED',
   // a lock held elsewhere for longer than innodb_lock_wait_timeout
-  'ER_LOCK_WAIT_TIMEOUT'
+  'ER_LOCK_WAIT_TIMEOUT',
+  // MySQL's max_execution_time ran out
+  'ER_QUERY_TIMEOUT'
 ])
 
 // mysql2's own errors without a code: a pool that was ended, and one whose
@@ -57,8 +60,9 @@ const UNAVAILABLE = new Set([
 const UNAVAILABLE_MESSAGE = /^(Pool is closed|Queue limit reached)\.?$/
 
 // Server error numbers mysql2 has no name for (its table is MySQL's): MariaDB's
-// ER_CONNECTION_KILLED.
-const UNAVAILABLE_ERRNO = new Set([1927])
+// ER_CONNECTION_KILLED, and its ER_STATEMENT_TIMEOUT (max_statement_time ran
+// out, as a lock wait does with ER_LOCK_WAIT_TIMEOUT: nothing was written).
+const UNAVAILABLE_ERRNO = new Set([1927, 1969])
 
 interface DriverError {
   readonly code?: unknown
@@ -103,18 +107,29 @@ export const isUnavailable = (error: unknown): boolean => {
  * means rows were written behind the sequence's back, and retrying the save
  * would not help.
  *
+ * Which key a duplicate entry broke decides between the two: with the
+ * table's `keys` (found at opening), by their names; without them, as on
+ * the table eventfold creates, whose primary key is the id. So is a
+ * statement timeout (MariaDB's `max_statement_time`, MySQL's
+ * `max_execution_time`), like a lock wait that ran out.
+ *
  * @category utils
  * @since 0.1.0
  */
 export const classifyMysqlError =
-  (originatorIds: ReadonlyArray<string> = []) =>
+  (originatorIds: ReadonlyArray<string> = [], keys?: TableKeys) =>
   (error: unknown): StoreError => {
     const { code } = asDriverError(error)
     const message = messageOf(error)
     if (code === 'ER_DUP_ENTRY') {
-      return /for key '(?:[^']*\.)?PRIMARY'/i.test(message)
-        ? storeFailure(`notification id already taken (rows written without the sequence?): ${message}`, error)
-        : concurrencyError(message, originatorIds)
+      // The key is named last ('… for key 'db.name'' on MySQL 8); the entry before it is the caller's data.
+      const key = /for key '(?:[^']*\.)?([^'.]*)'$/i.exec(message)?.[1]?.toLowerCase()
+      const idTaken = (): StoreError => storeFailure(`notification id already taken (rows written without the sequence?): ${message}`, error)
+      // Without the table's keys, eventfold's own: the primary key is the id.
+      if (keys === undefined) return key === 'primary' ? idTaken() : concurrencyError(message, originatorIds)
+      if (key !== undefined && keys.versionKeys.includes(key)) return concurrencyError(message, originatorIds)
+      if (key !== undefined && keys.idKeys.includes(key)) return idTaken()
+      return storeFailure(`a unique key that eventfold does not keep refused the row: ${message}`, error)
     }
     if (code === 'ER_LOCK_DEADLOCK') {
       return concurrencyError(`the server rolled the save back for a concurrent transaction, and nothing was written: ${message}`, originatorIds)

@@ -24,7 +24,7 @@ import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { classifyMysqlError } from './mysql-errors.js'
 import { makeReads } from './mysql-reads.js'
 import { MYSQL_RULES } from './mysql-rows.js'
-import { ensureSchema, SEQUENCE_TABLE, WrongShape } from './mysql-schema.js'
+import { ensureSchema, SEQUENCE_TABLE, WrongShape, type TableKeys } from './mysql-schema.js'
 import { parseMysqlUrl } from './mysql-url.js'
 import { appendInCallerTransaction, appendItems } from './mysql-writes.js'
 
@@ -115,6 +115,26 @@ const keep = (): Promise<void> => Promise.resolve()
  */
 const CLOSE_GRACE_MS = 5000
 
+/**
+ * How long ending a pool we opened may take, after that grace: mysql2's end
+ * waits for every statement still running, and one waiting on a lock that
+ * another session holds waits as long as that session likes (up to
+ * `innodb_lock_wait_timeout`, 50 s by default). `close()` returns after this
+ * long; such a statement keeps its connection until the server answers it.
+ */
+const END_WAIT_MS = 1000
+
+/** `db.destroy()`, but one that returns within {@link END_WAIT_MS} and never rejects. */
+const endWithin = (db: Kysely<RecordsDatabase>): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, END_WAIT_MS)
+    // Nothing left to wait for but that statement: the process may exit.
+    timer.unref()
+  })
+  return Promise.race([db.destroy().catch(() => undefined), waited]).finally(() => clearTimeout(timer))
+}
+
 const kyselyOver = (pool: Pool): Kysely<RecordsDatabase> =>
   new Kysely<RecordsDatabase>({ dialect: new MysqlDialect({ pool }) })
 
@@ -132,7 +152,7 @@ const openUrl = (url: string, timeout: number | undefined): E.Either<InvalidConf
     }),
     E.map(({ pool, connectTimeoutMs }) => {
       const db = kyselyOver(pool)
-      return { db, release: once(() => db.destroy()), connectTimeoutMs }
+      return { db, release: once(() => endWithin(db)), connectTimeoutMs }
     })
   )
 
@@ -164,7 +184,7 @@ const within = <A>(ms: number, work: Promise<A>): Promise<A> => {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }
 
-const recordManager = (tableName: string, { db, release }: Connection): RecordManager => {
+const recordManager = (tableName: string, { db, release }: Connection, keys: TableKeys): RecordManager => {
   const write = (
     items: ReadonlyArray<StoredEvent>,
     transaction: CallerTransaction | undefined,
@@ -186,7 +206,7 @@ const recordManager = (tableName: string, { db, release }: Connection): RecordMa
         TE.chain((valid) =>
           TE.tryCatch(
             () => write(valid, transaction, options?.contiguous === true ? predecessorsOf(valid) : []),
-            orMissingPredecessor(classifyMysqlError([...new Set(valid.map((item) => item.originatorId))]))
+            orMissingPredecessor(classifyMysqlError([...new Set(valid.map((item) => item.originatorId))], keys))
           )
         )
       ),
@@ -222,17 +242,19 @@ const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError
           )
         : TE.right(undefined)
     ),
-    TE.chainFirstW(({ tableName, connection }) =>
+    TE.bindW('keys', ({ tableName, connection }) =>
       TE.tryCatch(
         () =>
-          within(connection.connectTimeoutMs, ensureSchema(connection.db, tableName)).catch(async (error: unknown) => {
-            await connection.release().catch(() => undefined)
+          within(connection.connectTimeoutMs, ensureSchema(connection.db, tableName)).catch((error: unknown) => {
+            // Not awaited: a pool ends only when its statements do, and one may wait on a lock
+            // another session holds for as long as it likes, well past the deadline.
+            void connection.release().catch(() => undefined)
             throw error
           }),
         openingFailure
       )
     ),
-    TE.map(({ tableName, connection }) => recordManager(tableName, connection))
+    TE.map(({ tableName, connection, keys }) => recordManager(tableName, connection, keys))
   )
 
 /**

@@ -75,9 +75,22 @@ export const idCollation = async (db: Kysely<RecordsDatabase>): Promise<string> 
 }
 
 /**
+ * The names (lower case) of a records table's unique keys on exactly
+ * `(originator_id, originator_version)` and on `id` alone: which one a
+ * duplicate entry broke says what it means (see `classifyMysqlError`).
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export interface TableKeys {
+  readonly versionKeys: ReadonlyArray<string>
+  readonly idKeys: ReadonlyArray<string>
+}
+
+/**
  * Creates the records table and the sequence table if missing, checks that
  * the records table has the {@link COLUMNS} (or throws {@link WrongShape}),
- * then {@link syncSequence}.
+ * then {@link syncSequence}. Returns the table's {@link TableKeys}.
  *
  * The records table is clustered on the notification id, which we hand out in
  * increasing order: appends go to the end of the index, and paging through
@@ -86,7 +99,7 @@ export const idCollation = async (db: Kysely<RecordsDatabase>): Promise<string> 
  * @category utils
  * @since 0.1.0
  */
-export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<void> => {
+export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<TableKeys> => {
   // Both names are validated identifiers and the collation comes from a fixed list.
   const collation = sql.raw(await idCollation(db))
   await sql`
@@ -130,6 +143,9 @@ export const ensureSchema = async (db: Kysely<RecordsDatabase>, tableName: strin
   })
   if (problem !== undefined) throw new WrongShape(tableName, problem)
   await syncSequence(db, tableName)
+  const named = (test: (columns: ReadonlyArray<string>) => boolean): ReadonlyArray<string> =>
+    [...byIndex].filter(([, columns]) => test(columns)).map(([name]) => name.toLowerCase())
+  return { versionKeys: named(isVersionKey), idKeys: named((columns) => columns.length === 1 && columns[0] === 'id') }
 }
 
 /**
