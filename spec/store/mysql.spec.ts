@@ -423,6 +423,37 @@ if (url !== undefined) {
     }
   })
 
+  test("a caller's pool or Kysely that does not speak utf8mb4 is InvalidConfig at open, and is left open; a utf8mb4 one reads ids back as written", async () => {
+    const base = url.replace(/\?.*$/, '')
+    for (const charset of ['utf8', 'latin1']) {
+      const pool = mysql.createPool({ uri: base, charset, connectionLimit: 1 })
+      const db = new Kysely<Record<string, never>>({ dialect: new MysqlDialect({ pool: mysql.createPool({ uri: base, charset, connectionLimit: 1 }) }) })
+      try {
+        for (const options of [{ pool }, { kysely: db }]) {
+          const error = await expectLeft(mysqlRecordManager({ ...options, tableName: freshTableName('cs') }))
+          assert.is(error._tag, 'InvalidConfig', charset)
+          assert.match(error.message, 'not utf8mb4')
+        }
+        const [rows] = await pool.promise().query('SELECT 1 AS one')
+        assert.equal(rows, [{ one: 1 }], 'the pool is still the caller\'s, and open')
+      } finally {
+        await pool.promise().end()
+        await db.destroy()
+      }
+    }
+    const pool = mysql.createPool({ uri: base, charset: 'utf8mb4', connectionLimit: 1 })
+    try {
+      const rm = await expectRight(mysqlRecordManager({ pool, tableName: freshTableName('cs') }))
+      extraTables.push(rm.tableName)
+      const ids = ['é-😀', 'é-😁']
+      await expectRight(rm.insertItems(ids.map((id) => item(id, 1))))
+      assert.equal((await expectRight(rm.selectNotifications('', 10))).map((n) => n.originatorId), ids)
+      await rm.close()
+    } finally {
+      await pool.promise().end()
+    }
+  })
+
   test('a mysql2/promise pool passed in is refused, not left to hang', async () => {
     const pool = mysql.createPool({ uri: url.replace(/\?.*$/, '') }).promise()
     try {

@@ -7,7 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import * as TE from 'fp-ts/lib/TaskEither.js'
 import { identity, pipe } from 'fp-ts/lib/function.js'
-import { Kysely, MysqlAdapter, MysqlDialect } from 'kysely'
+import { Kysely, MysqlAdapter, MysqlDialect, sql } from 'kysely'
 import mysql, { type Pool } from 'mysql2'
 import {
   invalidConfig,
@@ -174,6 +174,23 @@ const connect = (options: MysqlOptions): E.Either<InvalidConfig, Connection> => 
     : E.left(invalidConfig('kysely must use a MySQL dialect'))
 }
 
+/**
+ * Refuses a connection that does not speak utf8mb4 (a caller's pool or
+ * Kysely made with `charset: 'utf8'` or `'latin1'`, or a server's
+ * `init_connect`): ids would be mangled on the way in and out, two of them
+ * could read back as one, and nothing would fail. `character_set_results`
+ * may be NULL: results then come in the columns' own utf8mb4.
+ */
+const charsetProblem = async (db: Kysely<RecordsDatabase>): Promise<E.Either<InvalidConfig, void>> => {
+  const { rows } = await sql<{ client: string; connection: string; results: string | null }>`
+    SELECT @@character_set_client AS client, @@character_set_connection AS connection, @@character_set_results AS results`.execute(db)
+  const found = rows[0]
+  const narrow = found === undefined ? [] : [['client', found.client], ['connection', found.connection], ['results', found.results ?? 'utf8mb4']].filter(([, set]) => set !== 'utf8mb4')
+  return narrow.length === 0
+    ? E.right(undefined)
+    : E.left(invalidConfig(`the connection speaks ${narrow.map(([what, set]) => `${set} (character_set_${what})`).join(', ')}, not utf8mb4: ids and topics would not read back as written. Make the pool with charset 'utf8mb4'`))
+}
+
 class Deadline extends Error {}
 
 const within = <A>(ms: number, work: Promise<A>): Promise<A> => {
@@ -241,6 +258,14 @@ const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError
             TE.chainEitherKW(identity)
           )
         : TE.right(undefined)
+    ),
+    TE.chainFirstW(({ connection }) =>
+      pipe(
+        TE.tryCatch(() => within(connection.connectTimeoutMs, charsetProblem(connection.db)), openingFailure),
+        TE.chainEitherKW(identity),
+        // A pool opened here is ended again, without waiting (see below).
+        TE.orElseFirstW(() => TE.fromIO(() => void connection.release().catch(() => undefined)))
+      )
     ),
     TE.bindW('keys', ({ tableName, connection }) =>
       TE.tryCatch(
