@@ -6,11 +6,8 @@
  */
 
 /**
- * `null`, `an array`, `a Uint8Array`, `a Date`, or what `typeof` says.
- *
- * @example
- * import { typeName } from './type-name.js'
- * typeName(Buffer.alloc(1)) // 'a Uint8Array'
+ * `null`, `an array`, `a Uint8Array`, `a Date`, or what `typeof` says:
+ * `typeName(Buffer.alloc(1))` is `'a Uint8Array'`.
  *
  * @category utils
  * @since 0.1.0
