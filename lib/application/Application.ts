@@ -32,6 +32,7 @@ import {
   type StoreError
 } from '../errors/EventfoldError.js'
 import { MAX_PAGE, notificationLog, type NotificationLog } from '../notification/NotificationLog.js'
+import { typeName } from '../codec/type-name.js'
 import { notificationLogReader, type NotificationLogReader, type ReaderOptions } from '../notification/NotificationLogReader.js'
 import { connect, type Connection } from '../store/connect.js'
 import { deferred } from '../store/deferred.js'
@@ -385,6 +386,8 @@ const application = (
     if (aggregates.length === 0) return E.left(invalidArgument('nothing to save: give at least one aggregate'))
     const items: Array<StoredEvent> = []
     const timestamp = clock()
+    // Untyped code: a clock that gives no Date is the application's setting, not an event's encoding.
+    if (Object.prototype.toString.call(timestamp) !== '[object Date]') return E.left(invalidArgument(`cannot save: the clock gave ${typeName(timestamp)}, not a Date`))
     const seen = new Set<string>()
     for (const aggregate of aggregates) {
       const kind = registry.kinds.get(aggregate.kind)
