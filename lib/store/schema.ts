@@ -21,6 +21,11 @@ import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
  * @since 0.1.0
  */
 export interface EventRow {
+  /**
+   * The notification id: a number from every store eventfold opens itself.
+   * Over a caller's connection it is what that driver makes of an integer
+   * column (postgres.js: a string for `bigint`, by default).
+   */
   readonly id: Generated<number>
   readonly originator_id: string
   readonly originator_version: number

@@ -601,6 +601,25 @@ pg('max in the url bounds the pool eventfold opens; one that is not a number of 
   }
 })
 
+pg("query() rows give the notification id as EventRow types it, a number, from a url's pool; a passed-in pool parses bigint its own way", async (context) => {
+  const rm = await expectRight(postgresRecordManager({ url: context.url, tableName: freshTableName('ids') }))
+  try {
+    await expectRight(rm.insertItems([item('n', 1), item('n', 2)]))
+    const rows = await rm.query().select(['id', 'originator_version']).orderBy('id').execute()
+    assert.equal(rows.map((r) => typeof r.id), ['number', 'number'])
+    // Filtering and the other reads are unchanged by it.
+    const [first] = rows
+    assert.equal(await rm.query().select('originator_version').where('id', '=', first?.id as number).execute(), [{ originator_version: 1 }])
+    assert.is(await expectRight(rm.maxNotificationId()), first === undefined ? NaN : first.id + 1)
+    // postgres.js's default, on the caller's own pool: a string.
+    const theirs = await openWith(context, { tableName: rm.tableName })
+    const [row] = await theirs.query().select('id').orderBy('id').limit(1).execute()
+    assert.is(typeof row?.id, 'string')
+  } finally {
+    await rm.close()
+  }
+})
+
 pg('a url record manager ends its own pool on close()', async (context) => {
   const rm = await expectRight(postgresRecordManager({ url: context.url, tableName: freshTableName('own') }))
   await expectRight(rm.insertItems([item('u', 1)]))

@@ -190,6 +190,9 @@ const maxOf = (url: string): E.Either<InvalidConfig, { readonly max?: number }> 
     : E.left(invalidConfig(`max=${max} in the PostgreSQL url is not a whole number of connections from 1 to 999999`))
 }
 
+/** PostgreSQL's type oid of bigint. */
+const INT8 = 20
+
 const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, OwnPool> => {
   if (!/^postgres(ql)?:\/\//.test(url)) return E.left(invalidConfig('a PostgreSQL url starts with postgres:// or postgresql://'))
   const max = maxOf(url)
@@ -206,7 +209,10 @@ const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, 
     // connection killed or cancelled during it rejected that promise unhandled, past every caller
     // (porsager/postgres#1192, #1223). eventfold reads and binds no arrays. Without the query,
     // reserve() can hang, so transactions run on lanes instead (see postgres-lanes.ts).
-    fetch_types: false
+    fetch_types: false,
+    // bigint (the notification id, and counts) as a number, as SQLite and MySQL give it and as
+    // EventRow types it: postgres.js gives a string. Ids are numbers everywhere in eventfold.
+    types: { eventfoldInt8: { to: INT8, from: [INT8], serialize: String, parse: Number } }
   }
   return E.tryCatch(
     () => ({
