@@ -57,4 +57,20 @@ uri('the SQLAlchemy sqlite+pysqlite form and mariadb:// are accepted', () => {
   assert.equal(right('mariadb://root@127.0.0.1:3306/test'), { dialect: 'mysql', url: 'mysql://root@127.0.0.1:3306/test' })
 })
 
+uri('MySQL through a socket file alone, as SQLAlchemy writes it: no host, the socket in the query', () => {
+  assert.equal(right('mysql+pymysql://scott@/dbname?unix_socket=/run/mysqld/mysqld.sock'), {
+    dialect: 'mysql',
+    url: 'mysql://scott@localhost/dbname?unix_socket=/run/mysqld/mysqld.sock'
+  })
+  assert.equal(right('mysql:///dbname?charset=utf8mb4&unix_socket=/tmp/my.sock'), {
+    dialect: 'mysql',
+    url: 'mysql://localhost/dbname?charset=utf8mb4&unix_socket=/tmp/my.sock'
+  })
+  // Without a socket, no host is still no server to reach.
+  for (const bad of ['mysql:///dbname', 'mysql+pymysql://scott@/dbname', 'mysql+pymysql://scott@/dbname?charset=utf8mb4']) {
+    const r = parseUri(bad)
+    assert.ok(E.isLeft(r) && r.left._tag === 'InvalidConfig', bad)
+  }
+})
+
 uri.run()

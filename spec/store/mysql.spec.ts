@@ -6,6 +6,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import * as E from 'fp-ts/lib/Either.js'
 import type { InvalidConfig, StoreError } from '../../lib/errors/EventfoldError.js'
+import { createApplication } from '../../lib/index.js'
 import { mysqlRecordManager, type MysqlOptions } from '../../lib/store/mysql/mysql-record-manager.js'
 import { parseMysqlUrl } from '../../lib/store/mysql/mysql-url.js'
 import { START, type RecordManager, type StoredEvent } from '../../lib/store/RecordManager.js'
@@ -62,6 +63,27 @@ if (url !== undefined) {
     const id = `émoji ☕ 🚀 ${randomUUID()}`
     await expectRight(rm.insertItems([item(id, 1)]))
     assert.equal((await expectRight(rm.listItems(id))).map((e) => e.originatorId), [id])
+  })
+
+  test("a URL that names only the server's socket file, as SQLAlchemy writes it, opens the store through it", async () => {
+    const admin = await adminConnection(url)
+    let socket: string
+    try {
+      const [rows] = await admin.query('SELECT @@socket AS socket')
+      socket = (rows as Array<{ socket: string }>)[0]?.socket ?? ''
+    } finally {
+      await admin.end()
+    }
+    const { username, pathname, hostname } = new URL(url)
+    const socketUrl = `mysql+pymysql://${username}@${pathname}?unix_socket=${socket}`
+    const parsed = parseMysqlUrl(`mysql://${username}@${pathname}?unix_socket=${socket}`)
+    assert.ok(E.isRight(parsed) && parsed.right.socketPath === socket && socket !== '', JSON.stringify(parsed))
+    // A socket file is on the server's machine: this one is ours where the server is.
+    if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) return
+    const app = await expectRight(createApplication({ uri: socketUrl, tableName: freshTableName('sock'), env: {} }))
+    extraTables.push(app.eventStore.recordManager.tableName)
+    assert.is(await expectRight(app.eventStore.recordManager.maxNotificationId()), 0)
+    await app.close()
   })
 
   test('an unknown URL option, a narrow charset or a bad scheme is InvalidConfig, without the password', async () => {

@@ -13,6 +13,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { PoolOptions } from 'mysql2'
 import { invalidConfig, type InvalidConfig } from '../../errors/EventfoldError.js'
+import { withSocketHost } from '../Uri.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -133,7 +134,7 @@ const decode = (s: string): E.Either<string, string> => {
 export const parseMysqlUrl = (url: string): E.Either<InvalidConfig, MysqlPoolOptions> => {
   let parsed: URL
   try {
-    parsed = new URL(url)
+    parsed = new URL(withSocketHost(url))
   } catch {
     return E.left(invalidConfig(`${shown(undefined)}: not a URL (it is not shown, in case it holds a password)`))
   }
