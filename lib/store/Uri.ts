@@ -6,6 +6,7 @@
  */
 import * as E from 'fp-ts/lib/Either.js'
 import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
+import { withSocketHost } from './socket-host.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -97,25 +98,6 @@ export const parseUri = (uri: string): E.Either<InvalidConfig, Target> => {
     default:
       return E.left(invalidConfig(`unknown scheme ${JSON.stringify(scheme)}: use one of ${ACCEPTED_SCHEMES.join(', ')}`))
   }
-}
-
-/**
- * A MySQL URL that reaches its server through a socket file alone
- * (`mysql://user@/db?unix_socket=/run/mysqld/mysqld.sock`, as SQLAlchemy
- * writes it, or `mysql:///db?unix_socket=…`) names no host, which a URL may
- * not do after a user. mysql2 connects through the socket whatever the host
- * says, so the host is written as `localhost`. Any other URL is returned as
- * it is.
- *
- * @category utils
- * @since 0.1.0
- */
-export const withSocketHost = (url: string): string => {
-  const match = /^(mysql|mariadb):\/\/([^/?#@]*@)?\/([^?#]*)\?([^#]*)/i.exec(url)
-  if (match === null) return url
-  const query = new URLSearchParams(match[4])
-  if (!query.has('unix_socket') && !query.has('socketPath')) return url
-  return `${match[1]}://${match[2] ?? ''}localhost/${url.slice(`${match[1]}://${match[2] ?? ''}/`.length)}`
 }
 
 const checked = (dialect: 'postgres' | 'mysql', url: string): E.Either<InvalidConfig, Target> => {

@@ -13,7 +13,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type { PoolOptions } from 'mysql2'
 import { invalidConfig, type InvalidConfig } from '../../errors/EventfoldError.js'
-import { withSocketHost } from '../Uri.js'
+import { withSocketHost } from '../socket-host.js'
 
 // -------------------------------------------------------------------------------------
 // model
