@@ -87,6 +87,10 @@ export const parseUri = (uri: string): E.Either<InvalidConfig, Target> => {
       if (!rest.startsWith('/') || rest.length < 2 || rest.includes('\0')) {
         return E.left(invalidConfig('malformed sqlite connection string: use sqlite:///:memory:, sqlite:////abs/path or sqlite:///rel/path'))
       }
+      // SQLAlchemy reads ?timeout=… or ?mode=ro as options; taken as part of the name, it made a file called 'app.db?timeout=10'.
+      if (rest.includes('?')) {
+        return E.left(invalidConfig('a sqlite connection string takes no query options (?timeout=…, ?mode=…): give the path alone, or open the database yourself and pass it as kysely'))
+      }
       return E.right({ dialect: 'sqlite', filename: rest.slice(1) })
     }
     case 'postgresql':

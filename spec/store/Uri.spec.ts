@@ -73,4 +73,12 @@ uri('MySQL through a socket file alone, as SQLAlchemy writes it: no host, the so
   }
 })
 
+uri('a sqlite connection string with query options is InvalidConfig, not a file named after them', () => {
+  for (const bad of ['sqlite:///app.db?timeout=10', 'sqlite:////tmp/x.db?mode=ro', 'sqlite:///:memory:?cache=shared']) {
+    const r = parseUri(bad)
+    assert.ok(E.isLeft(r) && r.left._tag === 'InvalidConfig', bad)
+    assert.match(E.isLeft(r) ? r.left.message : '', 'takes no query options')
+  }
+})
+
 uri.run()
