@@ -89,8 +89,8 @@ export interface ApplicationOptions {
    * The default suits every store: raise it for larger events on PostgreSQL
    * (`bytea` holds 1 GB) or SQLite. On MySQL and MariaDB the server's
    * `max_allowed_packet` must hold twice the largest state, as mysql2 sends
-   * bytes as hex; past it the server drops the connection, and the save fails
-   * with `StoreUnavailable`.
+   * bytes as hex; a save with a larger one is refused with `InvalidArgument`
+   * and writes nothing.
    */
   readonly maxStateBytes?: number
   /** The records table; `stored_events` by default. */

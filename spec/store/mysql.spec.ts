@@ -359,6 +359,26 @@ if (url !== undefined) {
     assert.equal(await idsOf(again), [1])
   })
 
+  test("a state too large for the server's max_allowed_packet is InvalidArgument before anything is written, not a dropped connection; the store goes on", async () => {
+    const rm = await open()
+    const admin = await adminConnection(url)
+    const [rows] = await admin.query('SELECT @@max_allowed_packet AS packet').finally(() => admin.end())
+    const packet = Number((rows as Array<{ packet: number }>)[0]?.packet)
+    assert.ok(packet > 0 && packet <= 256 * 1024 * 1024, `max_allowed_packet ${packet}`)
+    const id = randomUUID()
+    // mysql2 sends bytes as hex: half the packet is already too much.
+    const big = { ...item(id, 2), state: new Uint8Array(packet / 2).fill(65) }
+    const error = await expectLeft(rm.insertItems([item(id, 1), big]))
+    assert.is(error._tag, 'InvalidArgument')
+    assert.match(error.message, `max_allowed_packet (${packet})`)
+    assert.equal(await expectRight(rm.listItems(id)), [], 'nothing of the save was written')
+    await expectRight(rm.insertItems([item(id, 1)]))
+    // Just within it, alone in its statement: written.
+    const fits = { ...item(id, 2), state: new Uint8Array(Math.floor(packet / 2) - 4096).fill(66) }
+    await expectRight(rm.insertItems([fits]))
+    assert.equal((await expectRight(rm.listItems(id))).map((e) => e.state.byteLength), [item(id, 1).state.byteLength, fits.state.byteLength])
+  })
+
   // originator ids ---------------------------------------------------------------------
 
   test('originator ids are compared byte for byte: case, accents and trailing spaces count', async () => {

@@ -10,6 +10,7 @@ import { identity, pipe } from 'fp-ts/lib/function.js'
 import { Kysely, MysqlAdapter, MysqlDialect, sql } from 'kysely'
 import mysql, { type Pool } from 'mysql2'
 import {
+  invalidArgument,
   invalidConfig,
   storeUnavailable,
   type InvalidConfig,
@@ -26,7 +27,7 @@ import { makeReads } from './mysql-reads.js'
 import { MYSQL_RULES } from './mysql-rows.js'
 import { ensureSchema, SEQUENCE_TABLE, WrongShape, type TableKeys } from './mysql-schema.js'
 import { parseMysqlUrl } from './mysql-url.js'
-import { appendInCallerTransaction, appendItems } from './mysql-writes.js'
+import { appendInCallerTransaction, appendItems, oversized, statementBudget } from './mysql-writes.js'
 
 // -------------------------------------------------------------------------------------
 // model
@@ -174,20 +175,31 @@ const connect = (options: MysqlOptions): E.Either<InvalidConfig, Connection> => 
     : E.left(invalidConfig('kysely must use a MySQL dialect'))
 }
 
+/** What opening learnt of the connection: the server's `max_allowed_packet`, in bytes. */
+interface Session {
+  readonly maxPacket: number
+}
+
+/** MySQL 5.7's `max_allowed_packet`, the smallest default among the servers eventfold runs on. */
+const DEFAULT_MAX_PACKET = 4 * 1024 * 1024
+
 /**
- * Refuses a connection that does not speak utf8mb4 (a caller's pool or
+ * Reads the server's `max_allowed_packet`, and refuses a connection that does not speak utf8mb4 (a caller's pool or
  * Kysely made with `charset: 'utf8'` or `'latin1'`, or a server's
  * `init_connect`): ids would be mangled on the way in and out, two of them
  * could read back as one, and nothing would fail. `character_set_results`
  * may be NULL: results then come in the columns' own utf8mb4.
  */
-const charsetProblem = async (db: Kysely<RecordsDatabase>): Promise<E.Either<InvalidConfig, void>> => {
-  const { rows } = await sql<{ client: string; connection: string; results: string | null }>`
-    SELECT @@character_set_client AS client, @@character_set_connection AS connection, @@character_set_results AS results`.execute(db)
+const sessionCheck = async (db: Kysely<RecordsDatabase>): Promise<E.Either<InvalidConfig, Session>> => {
+  const { rows } = await sql<{ client: string; connection: string; results: string | null; packet: number | string }>`
+    SELECT @@character_set_client AS client, @@character_set_connection AS connection, @@character_set_results AS results,
+      @@max_allowed_packet AS packet`.execute(db)
   const found = rows[0]
   const narrow = found === undefined ? [] : [['client', found.client], ['connection', found.connection], ['results', found.results ?? 'utf8mb4']].filter(([, set]) => set !== 'utf8mb4')
+  // The server's own default, should a dialect not say.
+  const packet = Number(found?.packet ?? DEFAULT_MAX_PACKET)
   return narrow.length === 0
-    ? E.right(undefined)
+    ? E.right({ maxPacket: Number.isSafeInteger(packet) && packet > 0 ? packet : DEFAULT_MAX_PACKET })
     : E.left(invalidConfig(`the connection speaks ${narrow.map(([what, set]) => `${set} (character_set_${what})`).join(', ')}, not utf8mb4: ids and topics would not read back as written. Make the pool with charset 'utf8mb4'`))
 }
 
@@ -201,7 +213,8 @@ const within = <A>(ms: number, work: Promise<A>): Promise<A> => {
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }
 
-const recordManager = (tableName: string, { db, release }: Connection, keys: TableKeys): RecordManager => {
+const recordManager = (tableName: string, { db, release }: Connection, keys: TableKeys, { maxPacket }: Session): RecordManager => {
+  const budget = statementBudget(maxPacket)
   const write = (
     items: ReadonlyArray<StoredEvent>,
     transaction: CallerTransaction | undefined,
@@ -210,9 +223,9 @@ const recordManager = (tableName: string, { db, release }: Connection, keys: Tab
     items.length === 0
       ? Promise.resolve()
       : transaction === undefined
-        ? db.transaction().execute((trx) => appendItems(trx, tableName, items, predecessors))
+        ? db.transaction().execute((trx) => appendItems(trx, tableName, items, predecessors, budget))
         : // The caller's tables are typed by the caller; ours is the one we name.
-          appendInCallerTransaction(transaction as Kysely<RecordsDatabase>, tableName, items, predecessors)
+          appendInCallerTransaction(transaction as Kysely<RecordsDatabase>, tableName, items, predecessors, budget)
   return closable({
     dialect: 'mysql',
     tableName,
@@ -220,6 +233,11 @@ const recordManager = (tableName: string, { db, release }: Connection, keys: Tab
     insertItems: (items, transaction, options) =>
       pipe(
         TE.fromEither(MYSQL_RULES.validateItems(items)),
+        // Sent, such a row would cost the connection on every try: refused before anything is written.
+        TE.chainEitherK((valid) => {
+          const why = oversized(valid, maxPacket)
+          return why === undefined ? E.right(valid) : E.left(invalidArgument(why))
+        }),
         TE.chain((valid) =>
           TE.tryCatch(
             () => write(valid, transaction, options?.contiguous === true ? predecessorsOf(valid) : []),
@@ -259,9 +277,9 @@ const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError
           )
         : TE.right(undefined)
     ),
-    TE.chainFirstW(({ connection }) =>
+    TE.bindW('session', ({ connection }) =>
       pipe(
-        TE.tryCatch(() => within(connection.connectTimeoutMs, charsetProblem(connection.db)), openingFailure),
+        TE.tryCatch(() => within(connection.connectTimeoutMs, sessionCheck(connection.db)), openingFailure),
         TE.chainEitherKW(identity),
         // A pool opened here is ended again, without waiting (see below).
         TE.orElseFirstW(() => TE.fromIO(() => void connection.release().catch(() => undefined)))
@@ -279,7 +297,7 @@ const openMysqlRecordManager = (options: MysqlOptions): TE.TaskEither<StoreError
         openingFailure
       )
     ),
-    TE.map(({ tableName, connection, keys }) => recordManager(tableName, connection, keys))
+    TE.map(({ tableName, connection, keys, session }) => recordManager(tableName, connection, keys, session))
   )
 
 /**

@@ -76,20 +76,50 @@ export const reserveIds = async (
 }
 
 // mysql2 inlines parameters, bytes as hex: keep each statement far below the
-// server's max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8).
+// server's max_allowed_packet (16 MiB on MariaDB, 64 MiB on MySQL 8, 4 MiB on MySQL 5.7).
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024
 const MAX_STATEMENT_ROWS = 2000
 
+/** Room in a packet for the statement's text around its rows. */
+const PACKET_MARGIN = 1024
+
+/** The most bytes of SQL one row of `item` can take: its state as hex, its strings as UTF-8, and the punctuation. */
 const sizeOf = (item: StoredEvent): number =>
   64 + 2 * item.state.byteLength + 4 * (item.originatorId.length + item.topic.length)
 
-const statements = (items: ReadonlyArray<StoredEvent>): ReadonlyArray<ReadonlyArray<StoredEvent>> => {
+/**
+ * The longest statement to send to a server whose `max_allowed_packet` is
+ * `maxPacket` bytes (found at opening).
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const statementBudget = (maxPacket: number): number => Math.min(MAX_STATEMENT_BYTES, maxPacket - PACKET_MARGIN)
+
+/**
+ * Why `items` cannot be sent to a server whose `max_allowed_packet` is
+ * `maxPacket` bytes, or `undefined` if they can: a row too large for a
+ * statement of its own would cost the connection (the server drops it
+ * mid-packet) on every try. A row larger than {@link statementBudget} but
+ * within the packet goes in a statement alone.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export const oversized = (items: ReadonlyArray<StoredEvent>, maxPacket: number): string | undefined => {
+  const big = items.find((item) => sizeOf(item) > maxPacket - PACKET_MARGIN)
+  return big === undefined
+    ? undefined
+    : `event ${big.originatorVersion} of ${big.originatorId} holds ${big.state.byteLength} bytes of state, which mysql2 sends as ${2 * big.state.byteLength} bytes of hex: more than this server's max_allowed_packet (${maxPacket}) lets one statement carry. Raise max_allowed_packet, or store less`
+}
+
+const statements = (items: ReadonlyArray<StoredEvent>, budget: number): ReadonlyArray<ReadonlyArray<StoredEvent>> => {
   const out: Array<Array<StoredEvent>> = []
   let current: Array<StoredEvent> = []
   let bytes = 0
   for (const item of items) {
     const size = sizeOf(item)
-    if (current.length > 0 && (current.length === MAX_STATEMENT_ROWS || bytes + size > MAX_STATEMENT_BYTES)) {
+    if (current.length > 0 && (current.length === MAX_STATEMENT_ROWS || bytes + size > budget)) {
       out.push(current)
       current = []
       bytes = 0
@@ -113,10 +143,11 @@ export const appendItems = async (
   trx: Kysely<RecordsDatabase>,
   tableName: string,
   items: ReadonlyArray<StoredEvent>,
-  predecessors: ReadonlyArray<Predecessor> = []
+  predecessors: ReadonlyArray<Predecessor> = [],
+  budget: number = MAX_STATEMENT_BYTES
 ): Promise<void> => {
   let id = await reserveIds(trx, tableName, items.length, predecessors)
-  for (const statement of statements(items)) {
+  for (const statement of statements(items, budget)) {
     await trx
       .insertInto(tableName)
       .values(
@@ -146,11 +177,12 @@ export const appendInCallerTransaction = async (
   trx: Kysely<RecordsDatabase>,
   tableName: string,
   items: ReadonlyArray<StoredEvent>,
-  predecessors: ReadonlyArray<Predecessor> = []
+  predecessors: ReadonlyArray<Predecessor> = [],
+  budget: number = MAX_STATEMENT_BYTES
 ): Promise<void> => {
   await sql`SAVEPOINT ${SAVEPOINT}`.execute(trx)
   try {
-    await appendItems(trx, tableName, items, predecessors)
+    await appendItems(trx, tableName, items, predecessors, budget)
   } catch (error) {
     // Fails when the transaction is gone already (a deadlock, a lost
     // connection); the original error is the one to report.
