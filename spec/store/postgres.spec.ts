@@ -620,6 +620,37 @@ pg("query() rows give the notification id as EventRow types it, a number, from a
   }
 })
 
+pg('rows written with their ids behind the sequence make a save a StoreFailure, not a ConcurrencyError that a retry cannot mend', async (context) => {
+  const rm = await openWith(context)
+  await context.sql.unsafe(`insert into "${rm.tableName}" (id, originator_id, originator_version, topic, state) select g, 'copied', g, 't', '\\x7b7d' from generate_series(1, 5) g`)
+  const error = await expectLeft(rm.insertItems([item('fresh', 1)], undefined, { contiguous: true }))
+  assert.is(error._tag, 'StoreFailure')
+  assert.match(error.message, 'notification id already taken')
+  // A taken version is still a conflict.
+  assert.is((await expectLeft(rm.insertItems([item('copied', 1)], undefined, { contiguous: true })))._tag, 'ConcurrencyError')
+})
+
+pg("failed saves inside a caller's transaction leave no savepoint of eventfold's open", async (context) => {
+  const rm = await openWith(context)
+  await expectRight(rm.insertItems([item('s', 1)]))
+  const open = await rm.db.transaction().execute(async (trx) => {
+    for (let i = 0; i < 3; i++) assert.is((await expectLeft(rm.insertItems([item('s', 1)], trx)))._tag, 'ConcurrencyError')
+    // Releasing a savepoint that is not there fails: count how many are.
+    let n = 0
+    for (;;) {
+      await raw`savepoint probe`.execute(trx)
+      const released = await raw`release savepoint eventfold_insert`.execute(trx).then(() => true, () => false)
+      if (!released) {
+        await raw`rollback to savepoint probe`.execute(trx)
+        await raw`release savepoint probe`.execute(trx)
+        return n
+      }
+      n++
+    }
+  })
+  assert.is(open, 0)
+})
+
 pg('a url record manager ends its own pool on close()', async (context) => {
   const rm = await expectRight(postgresRecordManager({ url: context.url, tableName: freshTableName('own') }))
   await expectRight(rm.insertItems([item('u', 1)]))

@@ -49,6 +49,13 @@ const LOST = new Set([
   '57P03'
 ])
 
+/**
+ * The server refused for now, not for good: a lock or statement timeout
+ * (nothing was written), too many connections, or out of some resource
+ * (class 53). A retry later may succeed, as after a lost connection.
+ */
+const BUSY = new Set(['55P03', '57014'])
+
 /** node-postgres says so only in messages; Kysely too, once destroyed. */
 const LOST_MESSAGE = /Connection terminated|driver has already been destroyed/i
 
@@ -72,6 +79,17 @@ export const isNotText = (cause: unknown): boolean => NOT_TEXT.has(codeOf(cause)
 const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
 
 /**
+ * The columns of the unique key a violation broke, from its detail (`Key
+ * (originator_id, originator_version)=(…) already exists.`), lower case; or
+ * undefined where the driver gave no detail.
+ */
+const keyColumnsOf = (cause: unknown): ReadonlyArray<string> | undefined => {
+  const detail = typeof cause === 'object' && cause !== null && 'detail' in cause && typeof cause.detail === 'string' ? cause.detail : undefined
+  const columns = detail === undefined ? undefined : /^Key \(([^)]*)\)=/.exec(detail)?.[1]
+  return columns?.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase())
+}
+
+/**
  * Whether `cause` means the connection failed or was lost (rather than that
  * the server refused a statement). Node reports a refused connection to a
  * host with several addresses as an `AggregateError`, so its members count.
@@ -87,11 +105,15 @@ export const isConnectionLoss = (cause: unknown): boolean => {
 }
 
 /**
- * Classifies a PostgreSQL failure: a broken unique key (`23505`), a deadlock
- * (`40P01`) or a serialization failure (`40001`) is a `ConcurrencyError`
- * naming `originatorIds` (computed only then): nothing was written, and a
- * retry after loading again may succeed. A failed or lost connection is
- * `StoreUnavailable`, and anything else is `StoreFailure`.
+ * Classifies a PostgreSQL failure: a broken version key (`23505` on
+ * `(originator_id, originator_version)`), a deadlock (`40P01`) or a
+ * serialization failure (`40001`) is a `ConcurrencyError` naming
+ * `originatorIds` (computed only then): nothing was written, and a retry
+ * after loading again may succeed. Another unique key broken (a notification
+ * id taken) is a `StoreFailure`. A failed or lost connection, a lock or
+ * statement timeout (`55P03`, `57014`) and a lack of resources (class `53`,
+ * too many connections among them) are `StoreUnavailable`; anything else is
+ * `StoreFailure`.
  *
  * @category utils
  * @since 0.1.0
@@ -101,10 +123,23 @@ export const classifyPostgresError =
   (cause: unknown): StoreError => {
     const message = messageOf(cause)
     const code = codeOf(cause)
-    if (code === UNIQUE_VIOLATION) return concurrencyError(`a version exists already: ${message}`, originatorIds())
+    if (code === UNIQUE_VIOLATION) {
+      const columns = keyColumnsOf(cause)
+      // Another key than the version key: retrying after a fresh load cannot help.
+      if (columns !== undefined && !(columns.includes('originator_id') && columns.includes('originator_version'))) {
+        return storeFailure(
+          columns.length === 1 && columns[0] === 'id'
+            ? `notification id already taken (rows written without the sequence?): ${message}`
+            : `a unique key that eventfold does not keep refused the row: ${message}`,
+          cause
+        )
+      }
+      return concurrencyError(`a version exists already: ${message}`, originatorIds())
+    }
     if (code !== undefined && CONFLICT.has(code)) {
       return concurrencyError(`the server rolled the save back for a concurrent transaction, and nothing was written: ${message}`, originatorIds())
     }
     if (isConnectionLoss(cause)) return storeUnavailable(`PostgreSQL is unavailable: ${message}`, cause)
+    if (code !== undefined && (BUSY.has(code) || code.startsWith('53'))) return storeUnavailable(`PostgreSQL refused for now: ${message}`, cause)
     return storeFailure(`PostgreSQL refused the statement: ${message}`, cause)
   }
