@@ -19,7 +19,10 @@ const recording = (database: BetterSqlite3.Database) => {
       prepared.push(text)
       return database.prepare(text)
     },
-    close: () => database.close()
+    close: () => database.close(),
+    get inTransaction() {
+      return database.inTransaction
+    }
   }
   return { prepared, wrapped, count: (text: string) => prepared.filter((p) => p === text).length }
 }

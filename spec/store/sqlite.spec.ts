@@ -21,6 +21,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { START, type RecordManager, type RecordsDatabase, type StoredEvent } from '../../lib/store/RecordManager.js'
 import { DEFAULT_TABLE_NAME } from '../../lib/store/schema.js'
+import { sqliteDialect } from '../../lib/store/sqlite/sqlite-dialect.js'
 import { classifySqliteError } from '../../lib/store/sqlite/sqlite-errors.js'
 import { insertCompiler } from '../../lib/store/sqlite/sqlite-insert.js'
 import { ROWS_PER_INSERT, sqliteRecordManager, type SqliteOptions } from '../../lib/store/sqlite/sqlite-record-manager.js'
@@ -158,6 +159,36 @@ test('a database passed in is left open by close()', async () => {
     assert.ok(after._tag === 'Left' && after.left._tag === 'StoreUnavailable')
     assert.is(database.prepare(`select count(*) from ${DEFAULT_TABLE_NAME}`).pluck().get(), 1)
   } finally {
+    database.close()
+  }
+})
+
+test("a save on a database inside another's transaction (a second Kysely over it) is StoreUnavailable and writes nothing; after it ends, the save lands", async () => {
+  const database = new BetterSqlite3(':memory:')
+  const theirs = new Kysely<Record<string, never>>({ dialect: sqliteDialect({ database, closeOnDestroy: false }) })
+  try {
+    await sql`create table orders (id integer primary key)`.execute(theirs)
+    const rm = await expectRight(sqliteRecordManager({ database }))
+    let during: E.Either<unknown, void> | undefined
+    const rolledBack = theirs
+      .transaction()
+      .execute(async (trx) => {
+        await sql`insert into orders values (1)`.execute(trx)
+        during = await rm.insertItems([item('a', 1)])()
+        throw new Error('rolled back')
+      })
+      .catch((e: unknown) => (e instanceof Error ? e.message : String(e)))
+    assert.is(await rolledBack, 'rolled back')
+    assert.ok(during !== undefined && E.isLeft(during) && (during.left as { _tag: string })._tag === 'StoreUnavailable', JSON.stringify(during))
+    assert.is(database.prepare(`select count(*) from ${DEFAULT_TABLE_NAME}`).pluck().get(), 0)
+    // Reported as not saved, and so it was not: a retry now lands.
+    await expectRight(rm.insertItems([item('a', 1)]))
+    assert.is(database.prepare(`select count(*) from ${DEFAULT_TABLE_NAME}`).pluck().get(), 1)
+    // Its own transactions are its own: a chunked save still works.
+    await expectRight(rm.insertItems(Array.from({ length: ROWS_PER_INSERT + 1 }, (_, i) => item('b', i + 1))))
+    await rm.close()
+  } finally {
+    await theirs.destroy()
     database.close()
   }
 })

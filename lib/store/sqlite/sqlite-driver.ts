@@ -54,6 +54,8 @@ export interface SqliteStatement {
 export interface SqliteDatabase {
   /** Compiles SQL into a statement. */
   prepare(sql: string): SqliteStatement
+  /** Whether a transaction is open on the database, whoever began it. */
+  readonly inTransaction: boolean
   /** Closes the database. */
   close(): unknown
 }
@@ -160,10 +162,28 @@ const mutex = () => {
   }
 }
 
-const connection = (database: SqliteDatabase, cache: ReturnType<typeof statementCache>): DatabaseConnection => ({
+/**
+ * Thrown for a write, or a `BEGIN`, on a database that is inside a
+ * transaction this driver did not begin: another Kysely instance, or code of
+ * the caller's, over the same better-sqlite3 database. SQLite has one
+ * connection per database object, so the write would land in that
+ * transaction, and go with it if it rolled back.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export class ForeignTransaction extends Error {
+  constructor() {
+    super('the SQLite database is inside a transaction that this Kysely instance did not begin (another one, or code of yours, over the same database): a write now would commit or roll back with it. Wait for it to end, or save within it')
+    this.name = 'ForeignTransaction'
+  }
+}
+
+const connection = (database: SqliteDatabase, cache: ReturnType<typeof statementCache>, own: { inTransaction: boolean }): DatabaseConnection => ({
   executeQuery: async <R>({ sql, parameters }: CompiledQuery): Promise<QueryResult<R>> => {
     const statement = cache.get(sql)
     if (statement.reader) return { rows: statement.all(parameters) as Array<R> }
+    if (!own.inTransaction && database.inTransaction) throw new ForeignTransaction()
     const { changes, lastInsertRowid } = statement.run(parameters)
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] }
   },
@@ -214,7 +234,9 @@ const ROLLBACK = CompiledQuery.raw('rollback')
 export const sqliteDriver = (config: SqliteDriverConfig): Driver => {
   const { database, closeOnDestroy } = config
   const cache = statementCache(database, Math.max(1, config.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE))
-  const only = connection(database, cache)
+  // Whether the transaction open on the database, if any, is this driver's.
+  const own = { inTransaction: false }
+  const only = connection(database, cache, own)
   const lock = mutex()
   return {
     init: async () => undefined,
@@ -226,12 +248,22 @@ export const sqliteDriver = (config: SqliteDriverConfig): Driver => {
     // SQLite has no isolation levels or access modes to set: every transaction is serializable.
     beginTransaction: async (conn) => {
       await conn.executeQuery(BEGIN)
+      own.inTransaction = true
     },
     commitTransaction: async (conn) => {
-      await conn.executeQuery(COMMIT)
+      try {
+        await conn.executeQuery(COMMIT)
+      } finally {
+        // A failed COMMIT leaves the transaction open; the rollback that follows ends it.
+        own.inTransaction = database.inTransaction
+      }
     },
     rollbackTransaction: async (conn) => {
-      await conn.executeQuery(ROLLBACK)
+      try {
+        await conn.executeQuery(ROLLBACK)
+      } finally {
+        own.inTransaction = database.inTransaction
+      }
     },
     savepoint: savepointCommand('savepoint'),
     rollbackToSavepoint: savepointCommand('rollback to'),

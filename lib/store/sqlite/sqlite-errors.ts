@@ -10,6 +10,7 @@ import {
   storeUnavailable,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { ForeignTransaction } from './sqlite-driver.js'
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -44,6 +45,8 @@ export const classifySqliteError =
   (cause: unknown): StoreError => {
     const code = codeOf(cause)
     const message = messageOf(cause)
+    // Another's transaction on the same database: nothing was written, and a retry once it ends can succeed.
+    if (cause instanceof ForeignTransaction) return storeUnavailable(message, cause)
     if (code !== undefined && CONFLICT.has(code)) return concurrencyError(`a version exists already: ${message}`, originatorIds())
     if ((code !== undefined && UNAVAILABLE.test(code)) || CLOSED.test(message)) return storeUnavailable(`SQLite is unavailable: ${message}`, cause)
     return storeFailure(`SQLite refused the statement: ${message}`, cause)
