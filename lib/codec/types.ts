@@ -8,11 +8,16 @@ import * as t from 'io-ts'
 
 // Date.parse also reads "1" and "March 7, 2020", some in local time: not ISO.
 // Years outside 0000-9999 take six digits and a sign, as toISOString writes them.
-const ISO_8601 = /^(?:\d{4}|[+-]\d{6})-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
+const ISO_8601 = /^(\d{4}|[+-]\d{6})-(\d{2})-(\d{2})T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/
+
+/** Days in a month of the proleptic Gregorian calendar, which Date uses for every year. */
+const daysIn = (year: number, month: number): number =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
 
 /**
  * A `Date` stored as an ISO 8601 string. Invalid dates are refused on both
- * sides.
+ * sides, a day past its month's end (`2021-02-29`) among them, which `Date`
+ * itself would read as a day of the next month.
  *
  * @category codecs
  * @since 0.1.0
@@ -21,8 +26,11 @@ export const DateFromISOString: t.Type<Date, string, unknown> = new t.Type<Date,
   'DateFromISOString',
   (u): u is Date => u instanceof Date && !Number.isNaN(u.getTime()),
   (u, c) => {
-    if (typeof u !== 'string' || !ISO_8601.test(u)) return t.failure(u, c)
-    const d = new Date(u)
+    const parts = typeof u === 'string' ? ISO_8601.exec(u) : null
+    if (parts === null) return t.failure(u, c)
+    // Date rolls a day past the month's end into the next month: 2021-02-29 would read as March 1.
+    if (Number(parts[3]) > daysIn(Number(parts[1]), Number(parts[2]))) return t.failure(u, c)
+    const d = new Date(u as string)
     return Number.isNaN(d.getTime()) ? t.failure(u, c) : t.success(d)
   },
   (d) => d.toISOString()

@@ -1,3 +1,4 @@
+import * as E from 'fp-ts/lib/Either.js'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { BigIntFromString, DateFromISOString, FiniteNumber, JSON_DEPTH, JsonRecord, JsonValue, type Json } from '../../lib/codec/types.js'
@@ -59,6 +60,22 @@ test('DateFromISOString refuses strings that are not ISO 8601, whose reading dep
   // new Date(...) reads these as 2001-01-01, 2020-03-07 local time, and 2020-03-07T10:00 local time.
   for (const u of ['1', 'March 7, 2020', '2020-03-07 10:00']) {
     leftOf(() => DateFromISOString.decode(u), `decode(${JSON.stringify(u)})`)
+  }
+})
+
+test('DateFromISOString refuses a day past the end of its month, which Date would roll into the next; leap days count', () => {
+  for (const bad of ['2021-02-29T00:00:00Z', '2020-02-30T00:00Z', '2020-04-31T00:00Z', '1900-02-29T00:00Z', '-000001-02-29T00:00Z', '2020-06-31T12:00+02:00']) {
+    assert.ok(E.isLeft(DateFromISOString.decode(bad)), bad)
+  }
+  for (const [good, iso] of [
+    ['2020-02-29T00:00:00Z', '2020-02-29T00:00:00.000Z'],
+    ['2000-02-29T00:00Z', '2000-02-29T00:00:00.000Z'],
+    ['-000004-02-29T00:00Z', '-000004-02-29T00:00:00.000Z'],
+    ['2021-12-31T23:59:59.999Z', '2021-12-31T23:59:59.999Z'],
+    ['+275760-09-13T00:00:00.000Z', '+275760-09-13T00:00:00.000Z']
+  ] as const) {
+    const decoded = DateFromISOString.decode(good)
+    assert.ok(E.isRight(decoded) && decoded.right.toISOString() === iso, good)
   }
 })
 
