@@ -39,14 +39,17 @@ export interface TableFound {
   readonly columns: ReadonlyArray<string>
   /** Why ids that differ would compare equal, if they would. */
   readonly foldingIds: string | undefined
+  /** Why a column's type would misread or misorder rows, if it would (checked where a store can tell). */
+  readonly wrongTypes?: string | undefined
   /** Whether a whole unique key holds exactly (originator_id, originator_version). */
   readonly versionKey: boolean
 }
 
 /**
  * What is wrong with a table found at opening, checked the same way on every
- * store: a missing column (of `required`), else ids that do not compare
- * exactly, else no whole unique key on (originator_id, originator_version).
+ * store: a missing column (of `required`), else a column of the wrong type,
+ * else ids that do not compare exactly, else no whole unique key on
+ * (originator_id, originator_version).
  * `undefined` when it is none of these.
  *
  * @category utils
@@ -55,6 +58,7 @@ export interface TableFound {
 export const tableProblem = (found: TableFound): string | undefined => {
   const missing = found.required.filter((c) => !found.columns.includes(c))
   if (missing.length > 0) return `it has no column(s) ${missing.join(', ')}`
+  if (found.wrongTypes !== undefined) return found.wrongTypes
   if (found.foldingIds !== undefined) return `its originator_id ${found.foldingIds}: ids that differ so would be one aggregate`
   if (!found.versionKey) return 'it has no unique key on exactly (originator_id, originator_version): two saves of one version could both land'
   return undefined

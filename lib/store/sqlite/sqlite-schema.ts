@@ -29,8 +29,29 @@ const createTable = (db: Kysely<RecordsDatabase>, tableName: string): Promise<vo
     .addUniqueConstraint(`${tableName}_originator_uq`, ['originator_id', 'originator_version'])
     .execute()
 
+/**
+ * Why the declared types would misread rows: an `id` that is not the rowid
+ * (only `INTEGER PRIMARY KEY`, alone, is) gets no value, and the log never
+ * finds the row; an `originator_version` without INTEGER affinity stores
+ * versions as text, and `10` sorts before `9`.
+ */
+const typeProblem = (columns: ReadonlyArray<{ readonly name: string; readonly type: string; readonly pk: number | bigint }>): string | undefined => {
+  const id = columns.find((c) => c.name === 'id')
+  const keyed = columns.filter((c) => Number(c.pk) > 0)
+  if (id !== undefined && (id.type.toUpperCase() !== 'INTEGER' || keyed.length !== 1 || keyed[0]?.name !== 'id')) {
+    return `its id is ${id.type || 'untyped'}${Number(id.pk) > 0 ? '' : ', not the primary key'}${keyed.length > 1 ? ', in a primary key of several columns' : ''}, where it must be the INTEGER PRIMARY KEY (the rowid) for rows to get their notification ids`
+  }
+  const version = columns.find((c) => c.name === 'originator_version')
+  if (version !== undefined && !version.type.toUpperCase().includes('INT')) {
+    return `its originator_version is ${version.type || 'untyped'}, where it must be an INTEGER for versions to compare as numbers`
+  }
+  return undefined
+}
+
 const inspect = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<TableFound> => {
-  const columns = (await sql<{ readonly name: string }>`select name from pragma_table_info(${tableName})`.execute(db)).rows.map((c) => c.name)
+  const info = (await sql<{ readonly name: string; readonly type: string; readonly pk: number | bigint }>`
+    select name, type, pk from pragma_table_info(${tableName})`.execute(db)).rows
+  const columns = info.map((c) => c.name)
   // SQLite tells no column's collation, but a comparison through the column
   // uses it: an empty read of the column, unioned with 'a', carries it.
   // Numbers via Number(): a caller's database may read integers as BigInt.
@@ -55,6 +76,7 @@ const inspect = async (db: Kysely<RecordsDatabase>, tableName: string): Promise<
     required: RECORD_COLUMNS,
     columns,
     foldingIds: probe !== undefined && Number(probe.folds) === 0 ? undefined : 'compares without case or trailing spaces',
+    wrongTypes: typeProblem(info),
     versionKey
   }
 }
