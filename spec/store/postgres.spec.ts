@@ -237,6 +237,28 @@ pg("a caller's Kysely that renames result columns is InvalidConfig at open; the 
   }
 })
 
+pg("a caller's Kysely made with withSchema() is InvalidConfig at open: its plugin would send the store's queries past the table it checked", async (context) => {
+  const schema = freshTableName('ws')
+  await context.sql.unsafe(`create schema ${schema}`)
+  const kysely = new Kysely<any>({ dialect: postgresDialect({ sql: context.sql, endOnDestroy: false }) })
+  try {
+    const tableName = freshTableName('ws')
+    const refused = await expectLeft(postgresRecordManager({ kysely: kysely.withSchema(schema), tableName }))
+    assert.is(refused._tag, 'InvalidConfig')
+    assert.match(refused.message, 'withSchema()')
+    const made = await context.sql`select table_schema from information_schema.tables where table_name = ${tableName}`
+    assert.is(made.length, 0, 'no table for a refused instance')
+    // The schema option is the way: table and queries both there.
+    const rm = await expectRight(postgresRecordManager({ kysely, tableName, schema }))
+    await expectRight(rm.insertItems([item('ws', 1)]))
+    assert.equal((await expectRight(rm.listItems('ws'))).map((e) => e.originatorVersion), [1])
+    await rm.close()
+  } finally {
+    await context.sql.unsafe(`drop schema ${schema} cascade`)
+    await kysely.destroy()
+  }
+})
+
 pg('a postgres.js sql that is not one is InvalidConfig, not an exception', async () => {
   const refused = await postgresRecordManager({ sql: {} as never })()
   assert.ok(E.isLeft(refused) && refused.left._tag === 'InvalidConfig')
