@@ -105,6 +105,20 @@ export const isConnectionLoss = (cause: unknown): boolean => {
 }
 
 /**
+ * Thrown for a notification id past `Number.MAX_SAFE_INTEGER`: eventfold's
+ * ids are numbers, and such an id has no number of its own.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export class UnsafeNotificationId extends Error {
+  constructor(id: string) {
+    super(`notification id ${id} is past 2^53 - 1, the largest a number holds exactly: eventfold cannot read the log past it (was the id sequence set that high?)`)
+    this.name = 'UnsafeNotificationId'
+  }
+}
+
+/**
  * Classifies a PostgreSQL failure: a broken version key (`23505` on
  * `(originator_id, originator_version)`), a deadlock (`40P01`) or a
  * serialization failure (`40001`) is a `ConcurrencyError` naming
@@ -122,6 +136,7 @@ export const classifyPostgresError =
   (originatorIds: () => ReadonlyArray<string> = () => []) =>
   (cause: unknown): StoreError => {
     const message = messageOf(cause)
+    if (cause instanceof UnsafeNotificationId) return storeFailure(message, cause)
     const code = codeOf(cause)
     if (code === UNIQUE_VIOLATION) {
       const columns = keyColumnsOf(cause)

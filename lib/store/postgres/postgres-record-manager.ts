@@ -49,7 +49,7 @@ import { formatPosition, parsePosition, POSTGRES_RULES, type XidPosition } from 
 import { dialectOver } from './postgres-dialect.js'
 import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import type { OpenLane } from './postgres-lanes.js'
-import { classifyPostgresError, isNotText } from './postgres-errors.js'
+import { UnsafeNotificationId, classifyPostgresError, isNotText } from './postgres-errors.js'
 import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './postgres-insert.js'
 import { saveStatements } from '../insert-compiler.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
@@ -193,6 +193,12 @@ const maxOf = (url: string): E.Either<InvalidConfig, { readonly max?: number }> 
 /** PostgreSQL's type oid of bigint. */
 const INT8 = 20
 
+/** A bigint as a number where a number holds it exactly, else as the server wrote it. */
+const exactInt8 = (text: string): number | string => {
+  const n = Number(text)
+  return Number.isSafeInteger(n) ? n : text
+}
+
 const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, OwnPool> => {
   if (!/^postgres(ql)?:\/\//.test(url)) return E.left(invalidConfig('a PostgreSQL url starts with postgres:// or postgresql://'))
   const max = maxOf(url)
@@ -212,7 +218,8 @@ const openPool = (url: string, timeoutSeconds: number): E.Either<InvalidConfig, 
     fetch_types: false,
     // bigint (the notification id, and counts) as a number, as SQLite and MySQL give it and as
     // EventRow types it: postgres.js gives a string. Ids are numbers everywhere in eventfold.
-    types: { eventfoldInt8: { to: INT8, from: [INT8], serialize: String, parse: Number } }
+    // One past 2^53 - 1 stays the server's string: a number would be another id.
+    types: { eventfoldInt8: { to: INT8, from: [INT8], serialize: String, parse: exactInt8 } }
   }
   return E.tryCatch(
     () => ({
@@ -285,6 +292,9 @@ const notificationOf =
   <S extends Uint8Array | string>(state: (r: ItemRow) => S) =>
   (r: NotificationRow): Omit<Notification, 'state'> & { readonly state: S } => {
     const id = Number(r.id)
+    // A sequence set past 2^53 - 1: the number would be another id, and a reader following
+    // positions built on it would read the same event again for ever.
+    if (!Number.isSafeInteger(id)) throw new UnsafeNotificationId(String(r.id))
     return {
       id,
       originatorId: r.originator_id,
