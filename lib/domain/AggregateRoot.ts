@@ -94,6 +94,9 @@ export const create = <A extends Attributes>(attributes: A): AggregateRootComman
   attributes
 })
 
+/** `true` when `T` is a union of several types. */
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never
+
 /**
  * The command that sets one attribute; its value is checked against the
  * attribute's type.
@@ -103,7 +106,8 @@ export const create = <A extends Attributes>(attributes: A): AggregateRootComman
  */
 export const changeAttribute = <A extends Attributes, K extends keyof A & string>(
   name: K,
-  value: A[K]
+  // A name typed as a union of keys would take the value of any of them: one key at a time.
+  value: true extends IsUnion<K> ? never : A[K]
 ): AggregateRootCommand<A> =>
   ({ type: 'ChangeAttribute', name, value }) as AttributeChange<A, 'ChangeAttribute'>
 

@@ -94,6 +94,14 @@ test('a change of the wrong type does not compile', () => {
   World.execute(changeAttribute('b', 1))
   // @ts-expect-error: creation needs every attribute
   World.execute(create({ a: 1, name: 'x' }))
+  // A name typed as a union of keys would take the value of any of them: refused, whatever the value.
+  const either = 'a' as 'a' | 'name'
+  // @ts-expect-error: `a` holds a number, `name` a string
+  World.execute(changeAttribute(either, 'two'))
+  // @ts-expect-error: one key at a time
+  World.execute(changeAttribute(either, 2))
+  // One key at a time compiles, and runs.
+  assert.ok(E.isRight(World.execute(create({ a: 1, name: 'x', at: new Date(0) }))(World.initial('w'))))
 })
 
 test('a change of the wrong type is refused at run time', () => {
