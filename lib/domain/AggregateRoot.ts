@@ -94,8 +94,15 @@ export const create = <A extends Attributes>(attributes: A): AggregateRootComman
   attributes
 })
 
-/** `true` when `T` is a union of several types. */
-type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never
+/**
+ * `true` when `T` is a union of several types, such as `'a' | 'b'`;
+ * `false` for one. {@link changeAttribute} uses it to take one attribute
+ * name at a time.
+ *
+ * @category utils
+ * @since 0.1.0
+ */
+export type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never
 
 /**
  * The command that sets one attribute; its value is checked against the
