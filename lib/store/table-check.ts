@@ -1,11 +1,12 @@
 /**
  * The check every store makes of a records table it finds at opening, so
- * that one made by other hands is refused with the same words everywhere.
+ * that one made by other hands is refused with the same words everywhere,
+ * and what a broken unique key of such a table means.
  * Internal: not exported from the package.
  *
  * @since 0.1.0
  */
-import { invalidConfig, type InvalidConfig } from '../errors/EventfoldError.js'
+import { concurrencyError, invalidConfig, storeFailure, type InvalidConfig, type StoreError } from '../errors/EventfoldError.js'
 
 /**
  * The columns every store reads and writes; an existing table must have them
@@ -73,3 +74,27 @@ export const tableProblem = (found: TableFound): string | undefined => {
  */
 export const wrongTable = (table: string, problem: string): InvalidConfig =>
   invalidConfig(`table ${table} exists, but ${problem}: it was not made by this version of eventfold`)
+
+/**
+ * Which unique key of a records table a duplicate broke: the version key,
+ * the notification id's, or another the table was given by other hands.
+ *
+ * @category model
+ * @since 0.1.0
+ */
+export type BrokenKey = 'version' | 'id' | 'other'
+
+/**
+ * What a duplicate on `key` means, in the same words on every store: on the
+ * version key a `ConcurrencyError` (another writer got there first; load
+ * again and decide), on any other a `StoreFailure`, which no retry mends.
+ *
+ * @category constructors
+ * @since 0.1.0
+ */
+export const duplicateOn = (key: BrokenKey, message: string, cause: unknown, originatorIds: ReadonlyArray<string>): StoreError =>
+  key === 'version'
+    ? concurrencyError(`a version exists already: ${message}`, originatorIds)
+    : key === 'id'
+      ? storeFailure(`notification id already taken (rows written without the sequence?): ${message}`, cause)
+      : storeFailure(`a unique key that eventfold does not keep refused the row: ${message}`, cause)

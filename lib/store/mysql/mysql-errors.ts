@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { duplicateOn, type BrokenKey } from '../table-check.js'
 import type { TableKeys } from './mysql-schema.js'
 import {
   concurrencyError,
@@ -123,13 +124,13 @@ export const classifyMysqlError =
     const message = messageOf(error)
     if (code === 'ER_DUP_ENTRY') {
       // The key is named last ('… for key 'db.name'' on MySQL 8); the entry before it is the caller's data.
-      const key = /for key '(?:[^']*\.)?([^'.]*)'$/i.exec(message)?.[1]?.toLowerCase()
-      const idTaken = (): StoreError => storeFailure(`notification id already taken (rows written without the sequence?): ${message}`, error)
+      const key = /for key '(?:[^']*\.)?([^'.]*)'$/i.exec(message)?.[1]?.toLowerCase() ?? ''
       // Without the table's keys, eventfold's own: the primary key is the id.
-      if (keys === undefined) return key === 'primary' ? idTaken() : concurrencyError(message, originatorIds)
-      if (key !== undefined && keys.versionKeys.includes(key)) return concurrencyError(message, originatorIds)
-      if (key !== undefined && keys.idKeys.includes(key)) return idTaken()
-      return storeFailure(`a unique key that eventfold does not keep refused the row: ${message}`, error)
+      const broken: BrokenKey =
+        keys === undefined
+          ? key === 'primary' ? 'id' : 'version'
+          : keys.versionKeys.includes(key) ? 'version' : keys.idKeys.includes(key) ? 'id' : 'other'
+      return duplicateOn(broken, message, error, originatorIds)
     }
     if (code === 'ER_LOCK_DEADLOCK') {
       return concurrencyError(`the server rolled the save back for a concurrent transaction, and nothing was written: ${message}`, originatorIds)

@@ -11,6 +11,7 @@ import {
   storeUnavailable,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { duplicateOn, isVersionKey, type BrokenKey } from '../table-check.js'
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -140,16 +141,10 @@ export const classifyPostgresError =
     const code = codeOf(cause)
     if (code === UNIQUE_VIOLATION) {
       const columns = keyColumnsOf(cause)
-      // Another key than the version key: retrying after a fresh load cannot help.
-      if (columns !== undefined && !(columns.includes('originator_id') && columns.includes('originator_version'))) {
-        return storeFailure(
-          columns.length === 1 && columns[0] === 'id'
-            ? `notification id already taken (rows written without the sequence?): ${message}`
-            : `a unique key that eventfold does not keep refused the row: ${message}`,
-          cause
-        )
-      }
-      return concurrencyError(`a version exists already: ${message}`, originatorIds())
+      // Without a detail to say which key, the one eventfold's saves can break.
+      const broken: BrokenKey =
+        columns === undefined || isVersionKey(columns) ? 'version' : columns.length === 1 && columns[0] === 'id' ? 'id' : 'other'
+      return duplicateOn(broken, message, cause, broken === 'version' ? originatorIds() : [])
     }
     if (code !== undefined && CONFLICT.has(code)) {
       return concurrencyError(`the server rolled the save back for a concurrent transaction, and nothing was written: ${message}`, originatorIds())
