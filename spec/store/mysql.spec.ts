@@ -359,6 +359,35 @@ if (url !== undefined) {
     assert.equal(await idsOf(again), [1])
   })
 
+  test('notification ids past 2^53 - 1 are a StoreFailure that says so: a save that would give one out writes nothing, and a read that meets one stops', async () => {
+    const rm = await open()
+    const admin = await adminConnection(url)
+    try {
+      await expectRight(rm.insertItems([item('small', 1)]))
+      // The sequence set by hand just below the largest id a number holds exactly.
+      await admin.query('UPDATE eventfold_sequence SET last_id = ? WHERE table_name = ?', [String(2n ** 53n - 2n), rm.tableName])
+      await expectRight(rm.insertItems([item('last', 1)]))
+      const refused = await expectLeft(rm.insertItems([item('past', 1)]))
+      assert.is(refused._tag, 'StoreFailure')
+      assert.is(
+        refused.message,
+        'notification id 9007199254740992 is past 2^53 - 1, the largest a number holds exactly: eventfold cannot give out ids past it (was the id sequence set that high?)'
+      )
+      assert.equal(await expectRight(rm.listItems('past')), [], 'nothing of the save was written')
+      // A row copied in past it, behind the sequence's back.
+      await admin.query(`INSERT INTO ${rm.tableName} (id, originator_id, originator_version, topic, state) VALUES (?, 'copied', 1, 't', '{}')`, [String(2n ** 53n + 1n)])
+      const read = await expectRight(rm.selectNotifications(START, 2))
+      assert.equal(read.map((n) => [n.originatorId, n.position]), [['small', '1'], ['last', '9007199254740991']])
+      for (const failed of [await expectLeft(rm.selectNotifications(read[1]?.position ?? START, 10)), await expectLeft(rm.maxNotificationId())]) {
+        assert.is(failed._tag, 'StoreFailure')
+        // mysql2 reads a BIGINT as a number, already rounded to 2^53.
+        assert.match(failed.message, /^notification id 900719925474099[23] is past 2\^53 - 1, the largest a number holds exactly: eventfold cannot read the log past it/)
+      }
+    } finally {
+      await admin.end()
+    }
+  })
+
   test("a state too large for the server's max_allowed_packet is InvalidArgument before anything is written, not a dropped connection; the store goes on", async () => {
     const rm = await open()
     const admin = await adminConnection(url)

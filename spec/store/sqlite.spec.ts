@@ -371,6 +371,29 @@ test('positions are decimal ids: others are InvalidArgument, and 0 is START', as
   assert.equal(await expectRight(rm.selectNotifications('1', 0)), [])
 })
 
+test('a notification id past 2^53 - 1 is a StoreFailure that says so, not a position the store then refuses as not its own', async () => {
+  const database = new BetterSqlite3(':memory:')
+  try {
+    const rm = await expectRight(sqliteRecordManager({ database }))
+    await expectRight(rm.insertItems([item('small', 1)]))
+    // Rows copied in from elsewhere with ids that high: the next one the store writes is past 2^53 - 1.
+    database
+      .prepare(`insert into ${DEFAULT_TABLE_NAME} (id, originator_id, originator_version, topic, state) values (?, 'copied', 1, 't', x'7b7d')`)
+      .run(2n ** 53n - 1n)
+    await expectRight(rm.insertItems([item('big', 1)]))
+    assert.is(database.prepare(`select id from ${DEFAULT_TABLE_NAME} where originator_id = 'big'`).safeIntegers(true).pluck().get(), 2n ** 53n)
+    const read = await expectRight(rm.selectNotifications(START, 2))
+    assert.equal(read.map((n) => [n.originatorId, n.position]), [['small', '1'], ['copied', '9007199254740991']])
+    for (const failed of [await expectLeft(rm.selectNotifications(read[1]?.position ?? START, 10)), await expectLeft(rm.maxNotificationId())]) {
+      assert.is(failed._tag, 'StoreFailure')
+      assert.is(failed.message, 'notification id 9007199254740992 is past 2^53 - 1, the largest a number holds exactly: eventfold cannot read the log past it (was the id sequence set that high?)')
+    }
+    await rm.close()
+  } finally {
+    database.close()
+  }
+})
+
 test('bad limits and bounds are InvalidArgument', async (context) => {
   const rm = await openStore(context, { filename: ':memory:' })
   const id = randomUUID()

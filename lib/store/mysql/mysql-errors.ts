@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { UnsafeNotificationId } from '../notification-id.js'
 import { duplicateOn, type BrokenKey } from '../table-check.js'
 import type { TableKeys } from './mysql-schema.js'
 import {
@@ -104,9 +105,10 @@ export const isUnavailable = (error: unknown): boolean => {
  * is a deadlock (the server rolled the transaction back for a concurrent one:
  * nothing was written, and a retry after loading again may succeed); a lost
  * or refused connection, a lock waited for too long, a closed pool or a full
- * queue is `StoreUnavailable`; anything else is `StoreFailure`. A duplicate notification id is a `StoreFailure` too: it
- * means rows were written behind the sequence's back, and retrying the save
- * would not help.
+ * queue is `StoreUnavailable`; anything else is `StoreFailure`. A duplicate
+ * notification id is a `StoreFailure` too: it means rows were written behind
+ * the sequence's back, and retrying the save would not help. So is a
+ * notification id past 2^53 - 1, read or about to be given out.
  *
  * Which key a duplicate entry broke decides between the two: with the
  * table's `keys` (found at opening), by their names; without them, as on
@@ -122,6 +124,7 @@ export const classifyMysqlError =
   (error: unknown): StoreError => {
     const { code } = asDriverError(error)
     const message = messageOf(error)
+    if (error instanceof UnsafeNotificationId) return storeFailure(message, error)
     if (code === 'ER_DUP_ENTRY') {
       // The key is named last ('… for key 'db.name'' on MySQL 8); the entry before it is the caller's data.
       const key = /for key '(?:[^']*\.)?([^'.]*)'$/i.exec(message)?.[1]?.toLowerCase() ?? ''

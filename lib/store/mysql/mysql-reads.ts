@@ -11,6 +11,7 @@ import { sql, type Kysely } from 'kysely'
 import type { StoreError } from '../../errors/EventfoldError.js'
 import type { RecordManager, RecordsDatabase } from '../RecordManager.js'
 import { classifyMysqlError } from './mysql-errors.js'
+import { notificationIdOf } from '../notification-id.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith } from '../reads.js'
 import { itemsQuery, reusableQuery } from '../select-compiler.js'
 import { MYSQL_RULES, parsePosition, toNotification, toStoredEvent, validateRange, type MysqlRow } from './mysql-rows.js'
@@ -82,7 +83,7 @@ export const makeReads = (
           .selectFrom(tableName)
           .select(sql<number | string | null>`MAX(id)`.as('max'))
           .executeTakeFirst()
-        return Number(row?.max ?? 0)
+        return notificationIdOf(row?.max ?? 0)
       })
   }
 }

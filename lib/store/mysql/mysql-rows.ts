@@ -8,6 +8,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import type { InvalidArgument } from '../../errors/EventfoldError.js'
 import { argumentRules, idPosition, parseIdPosition, type StoreLimits } from '../arguments.js'
+import { notificationIdOf } from '../notification-id.js'
 import type { Notification, Position, StoredEvent } from '../RecordManager.js'
 
 // -------------------------------------------------------------------------------------
@@ -136,7 +137,8 @@ export const toStoredEvent = (row: MysqlRow): StoredEvent => ({
  * @since 0.1.0
  */
 export const toNotification = (row: MysqlRow): Notification => {
-  const id = Number(row.id)
+  // Past 2^53 - 1 a number is another id (see notification-id.ts).
+  const id = notificationIdOf(row.id)
   // One literal: spreading a stored event into it cost more than decoding the event.
   return {
     originatorId: row.originator_id,

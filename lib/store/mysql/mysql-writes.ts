@@ -18,6 +18,7 @@ import { MissingPredecessor, type Predecessor } from '../arguments.js'
 import type { RecordsDatabase, StoredEvent } from '../RecordManager.js'
 import { toBuffer } from './mysql-rows.js'
 import { SEQUENCE_TABLE } from './mysql-schema.js'
+import { UnsafeNotificationId } from '../notification-id.js'
 
 // -------------------------------------------------------------------------------------
 // utils
@@ -72,6 +73,8 @@ export const reserveIds = async (
       SELECT last_id FROM ${sql.table(SEQUENCE_TABLE)} WHERE table_name = ${tableName}`.execute(trx)
     last = BigInt(rows[0]?.last_id ?? 0)
   }
+  // Past 2^53 - 1 the ids would be rounded onto each other: refuse, and the transaction rolls back.
+  if (BigInt(last) > BigInt(Number.MAX_SAFE_INTEGER)) throw new UnsafeNotificationId(String(last), 'give out ids past it')
   return Number(last) - count + 1
 }
 

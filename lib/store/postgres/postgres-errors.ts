@@ -11,6 +11,7 @@ import {
   storeUnavailable,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { UnsafeNotificationId } from '../notification-id.js'
 import { duplicateOn, isVersionKey, type BrokenKey } from '../table-check.js'
 
 // -------------------------------------------------------------------------------------
@@ -103,20 +104,6 @@ export const isConnectionLoss = (cause: unknown): boolean => {
   if (code !== undefined && (LOST.has(code) || code.startsWith('08'))) return true
   if (cause instanceof AggregateError) return cause.errors.some(isConnectionLoss)
   return LOST_MESSAGE.test(messageOf(cause))
-}
-
-/**
- * Thrown for a notification id past `Number.MAX_SAFE_INTEGER`: eventfold's
- * ids are numbers, and such an id has no number of its own.
- *
- * @category model
- * @since 0.1.0
- */
-export class UnsafeNotificationId extends Error {
-  constructor(id: string) {
-    super(`notification id ${id} is past 2^53 - 1, the largest a number holds exactly: eventfold cannot read the log past it (was the id sequence set that high?)`)
-    this.name = 'UnsafeNotificationId'
-  }
 }
 
 /**

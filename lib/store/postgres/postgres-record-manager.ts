@@ -49,7 +49,8 @@ import { formatPosition, parsePosition, POSTGRES_RULES, type XidPosition } from 
 import { dialectOver } from './postgres-dialect.js'
 import { postgresDriver, type PostgresSql } from './postgres-driver.js'
 import type { OpenLane } from './postgres-lanes.js'
-import { UnsafeNotificationId, classifyPostgresError, isNotText } from './postgres-errors.js'
+import { classifyPostgresError, isNotText } from './postgres-errors.js'
+import { notificationIdOf } from '../notification-id.js'
 import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './postgres-insert.js'
 import { saveStatements } from '../insert-compiler.js'
 import { decodeItemsWith, decodeRows, eachRow, listItemsWith, rowReader, selectNotificationsWith, type RowReader } from '../reads.js'
@@ -291,10 +292,8 @@ const rawStateOf = (r: Pick<ItemRow, 'state_bytes' | 'state_text'>): Uint8Array 
 const notificationOf =
   <S extends Uint8Array | string>(state: (r: ItemRow) => S) =>
   (r: NotificationRow): Omit<Notification, 'state'> & { readonly state: S } => {
-    const id = Number(r.id)
-    // A sequence set past 2^53 - 1: the number would be another id, and a reader following
-    // positions built on it would read the same event again for ever.
-    if (!Number.isSafeInteger(id)) throw new UnsafeNotificationId(String(r.id))
+    // Past 2^53 - 1 a number is another id (see notification-id.ts).
+    const id = notificationIdOf(r.id)
     return {
       id,
       originatorId: r.originator_id,
@@ -534,7 +533,7 @@ const recordManager = (db: Kysely<Records>, names: TableNames, mode: PostgresMod
         .select((eb) => eb.fn.max('id').as('max'))
         .where(SETTLED)
         .executeTakeFirst()
-      return Number(row?.max ?? 0)
+      return notificationIdOf(row?.max ?? 0)
     })
 
   return {

@@ -10,6 +10,7 @@ import {
   storeUnavailable,
   type StoreError
 } from '../../errors/EventfoldError.js'
+import { UnsafeNotificationId } from '../notification-id.js'
 import { ForeignTransaction } from './sqlite-driver.js'
 
 // -------------------------------------------------------------------------------------
@@ -35,7 +36,8 @@ const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.me
 /**
  * Classifies a SQLite failure: a broken unique key is a `ConcurrencyError`
  * naming `originatorIds` (computed only then), a busy, unopenable or closed
- * database is `StoreUnavailable`, and anything else is `StoreFailure`.
+ * database is `StoreUnavailable`, and anything else is `StoreFailure`; a
+ * notification id past 2^53 - 1 is one that says only that.
  *
  * @category utils
  * @since 0.1.0
@@ -47,6 +49,7 @@ export const classifySqliteError =
     const message = messageOf(cause)
     // Another's transaction on the same database: nothing was written, and a retry once it ends can succeed.
     if (cause instanceof ForeignTransaction) return storeUnavailable(message, cause)
+    if (cause instanceof UnsafeNotificationId) return storeFailure(message, cause)
     if (code !== undefined && CONFLICT.has(code)) return concurrencyError(`a version exists already: ${message}`, originatorIds())
     if ((code !== undefined && UNAVAILABLE.test(code)) || CLOSED.test(message)) return storeUnavailable(`SQLite is unavailable: ${message}`, cause)
     return storeFailure(`SQLite refused the statement: ${message}`, cause)

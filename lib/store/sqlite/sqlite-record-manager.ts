@@ -32,6 +32,7 @@ import { deferred } from '../deferred.js'
 import { resolveTableOptions, type TableOptions } from '../schema.js'
 import { parseIdPosition, SQLITE_RULES } from './sqlite-arguments.js'
 import { sqliteDialect } from './sqlite-dialect.js'
+import { notificationIdOf } from '../notification-id.js'
 import { classifySqliteError } from './sqlite-errors.js'
 import { ensureSqliteTable } from './sqlite-schema.js'
 import { insertCompiler, predecessorCheck, ROWS_PER_INSERT } from './sqlite-insert.js'
@@ -143,14 +144,18 @@ const toItem = (r: ItemRow): StoredEvent => ({
   state: r.state
 })
 
-const toNotification = (r: ItemRow & { readonly id: number | bigint }): Notification => ({
-  id: Number(r.id),
-  originatorId: r.originator_id,
-  originatorVersion: Number(r.originator_version),
-  topic: r.topic,
-  state: r.state,
-  position: String(r.id)
-})
+const toNotification = (r: ItemRow & { readonly id: number | bigint }): Notification => {
+  // Past 2^53 - 1 a number is another id (see notification-id.ts).
+  const id = notificationIdOf(r.id)
+  return {
+    id,
+    originatorId: r.originator_id,
+    originatorVersion: Number(r.originator_version),
+    topic: r.topic,
+    state: r.state,
+    position: String(id)
+  }
+}
 
 /** The caller's transaction, typed by our table alone: its schema type is the caller's, and unknown to us. */
 const asRecords = (trx: CallerTransaction): Kysely<RecordsDatabase> => trx as unknown as Kysely<RecordsDatabase>
@@ -256,7 +261,7 @@ const recordManager = (db: Kysely<RecordsDatabase>, tableName: string, close: ()
         .selectFrom(tableName)
         .select((eb) => eb.fn.max('id').as('max'))
         .executeTakeFirst()
-      return Number(row?.max ?? 0)
+      return notificationIdOf(row?.max ?? 0)
     }, classifySqliteError())
 
   return closable({
