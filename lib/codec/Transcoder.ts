@@ -232,17 +232,18 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
     return lastIso
   }
   // Events read together mostly share a timestamp (one save stamps them all):
-  // parse each string once, and hand out a fresh Date every time.
+  // parse each string once, and hand out a fresh Date every time. A Date or
+  // undefined, not an Either: every event read passes here, and the Right
+  // was an allocation of its own.
   let lastIn = ''
   let lastInTime = 0
-  const parseTimestamp = (value: unknown): E.Either<unknown, Date> => {
-    if (value === lastIn) return E.right(new Date(lastInTime))
+  const parseTimestamp = (value: unknown): Date | undefined => {
+    if (value === lastIn) return new Date(lastInTime)
     const decoded = DateFromISOString.decode(value)
-    if (E.isRight(decoded)) {
-      lastIn = value as string
-      lastInTime = decoded.right.getTime()
-    }
-    return decoded
+    if (E.isLeft(decoded)) return undefined
+    lastIn = value as string
+    lastInTime = decoded.right.getTime()
+    return decoded.right
   }
   const envelopeOf = (topic: string, text: string): E.Either<DecodeError, Envelope> => {
     let parsed: unknown
@@ -255,12 +256,12 @@ export const transcoder = (options: TranscoderOptions = {}): Transcoder => {
       return E.left(decodeError(topic, '', 'the stored state has no timestamp and data'))
     }
     const timestamp = parseTimestamp(parsed.timestamp)
-    if (E.isLeft(timestamp)) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
+    if (timestamp === undefined) return E.left(decodeError(topic, 'timestamp', 'not an ISO 8601 date'))
     const version = 'v' in parsed ? parsed.v : 1
     if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
       return E.left(decodeError(topic, 'v', 'the schema version is not a positive integer'))
     }
-    return E.right({ timestamp: timestamp.right, version, data: parsed.data })
+    return E.right({ timestamp, version, data: parsed.data })
   }
   return {
     encrypted: cipher !== undefined,

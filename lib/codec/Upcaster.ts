@@ -79,7 +79,8 @@ const chain = <A>(versions: ReadonlyArray<Version>): Upcaster<A> => {
         // A codec that throws is a defect in the codec: report it like any other failure to decode.
         return E.left(decodeError(topic, '', `the codec ${start.codec.name} threw: ${thrownMessage(e, quote)}`))
       }
-      const decoded = fromValidation(topic, quote)(validation)
+      // A Right needs no reading: fromValidation's closure would cost an allocation per event.
+      const decoded = E.isRight(validation) ? validation : fromValidation(topic, quote)(validation)
       if (E.isLeft(decoded)) {
         // An old version's failure says which version it was read as.
         return version === versions.length

@@ -146,6 +146,17 @@ test('an invalid timestamp is a DecodeError at timestamp', () => {
   }
 })
 
+test('states that share a timestamp read as equal Dates, each its own; a bad one after them is still a DecodeError', () => {
+  const reader = transcoder()
+  const json = '{"timestamp":"2024-02-29T12:34:56.789Z","data":1}'
+  const [first, second] = [rightOf(() => reader.fromText(topic, json), 'first'), rightOf(() => reader.fromText(topic, json), 'second')]
+  assert.is(first.timestamp.getTime(), timestamp.getTime())
+  assert.is(second.timestamp.getTime(), timestamp.getTime())
+  assert.is.not(first.timestamp, second.timestamp, 'a caller may change its Date without changing the next')
+  const bad = leftOf(() => reader.fromText(topic, '{"timestamp":"2024-02-30T12:34:56.789Z","data":1}'), 'bad')
+  assert.equal({ tag: bad._tag, path: bad._tag === 'DecodeError' ? bad.path : '' }, { tag: 'DecodeError', path: 'timestamp' })
+})
+
 test('a timestamp that is not an ISO 8601 string is a DecodeError at timestamp', () => {
   // new Date(String(1)) is 2001-01-01, new Date('March 7, 2020') is a local time.
   for (const json of ['{"timestamp":1,"data":1}', '{"timestamp":0,"data":1}', '{"timestamp":"March 7, 2020","data":1}']) {
