@@ -74,7 +74,7 @@ export const reserveIds = async (
     last = BigInt(rows[0]?.last_id ?? 0)
   }
   // Past 2^53 - 1 the ids would be rounded onto each other: refuse, and the transaction rolls back.
-  if (BigInt(last) > BigInt(Number.MAX_SAFE_INTEGER)) throw new UnsafeNotificationId(String(last), 'give out ids past it')
+  if (last > BigInt(Number.MAX_SAFE_INTEGER)) throw new UnsafeNotificationId(String(last), 'give out ids past it')
   return Number(last) - count + 1
 }
 
